@@ -1,0 +1,199 @@
+//! One request in, one delivery out. The acknowledgement is sent only after
+//! the store has committed the delivery; when it cannot, the sender gets a
+//! 503 with `Retry-After`, so it retries and nothing it was told we kept is
+//! lost.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use http_body_util::BodyExt as _;
+
+use super::CaptureState;
+use super::tap::{SharedTap, parse_head};
+use crate::model::{self, Header, NewDelivery, encode_headers};
+
+/// How much of an oversized or broken body is kept, so the user sees the
+/// sender tried and what it was sending.
+pub const TRUNCATED_KEEP: usize = 64 * 1024;
+
+/// Seconds a sender should wait before retrying after a 503.
+const RETRY_AFTER_SECS: &str = "5";
+
+enum BodyRead {
+    Complete(Vec<u8>),
+    TooLarge { kept: Vec<u8>, size: u64 },
+    TimedOut(Vec<u8>),
+    Broken(Vec<u8>),
+}
+
+pub(super) async fn capture(State(state): State<Arc<CaptureState>>, req: Request) -> Response {
+    let started = Instant::now();
+    let received_at_us = now_us();
+    let remote_addr = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.to_string());
+    let tap = req.extensions().get::<SharedTap>().cloned();
+    let (parts, body) = req.into_parts();
+    let method = parts.method.as_str().to_owned();
+    let target = parts.uri.to_string();
+    let head = tap.as_ref().and_then(|t| t.lock().ok()?.take());
+    let headers = head
+        .and_then(|h| parse_head(&h, &method, &target))
+        .unwrap_or_else(|| headers_from_map(&parts.headers));
+
+    let config = &state.config;
+    let declared = parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    let mut buf = Vec::new();
+    let outcome = match tokio::time::timeout(config.body_timeout, read_body(body, config.max_body, declared, &mut buf))
+        .await
+    {
+        Ok(outcome) => outcome,
+        Err(_) => BodyRead::TimedOut(std::mem::take(&mut buf)),
+    };
+    if let Some(tap) = &tap
+        && let Ok(mut tap) = tap.lock()
+    {
+        tap.rearm();
+    }
+
+    let (body, body_size, truncated, planned) = match outcome {
+        BodyRead::Complete(b) => {
+            let n = b.len() as u64;
+            (b, n, false, None)
+        }
+        BodyRead::TooLarge { kept, size } => {
+            let msg = format!("payload too large: this endpoint accepts bodies up to {} bytes\n", config.max_body);
+            (kept, size, true, Some(refusal(StatusCode::PAYLOAD_TOO_LARGE, msg)))
+        }
+        BodyRead::TimedOut(mut b) => {
+            b.truncate(TRUNCATED_KEEP);
+            let n = b.len() as u64;
+            (b, n, true, Some(refusal(StatusCode::REQUEST_TIMEOUT, "request body timed out\n".into())))
+        }
+        BodyRead::Broken(mut b) => {
+            b.truncate(TRUNCATED_KEEP);
+            let n = b.len() as u64;
+            (b, n, true, Some(refusal(StatusCode::BAD_REQUEST, "incomplete request body\n".into())))
+        }
+    };
+
+    let delivery = NewDelivery {
+        received_at_us,
+        content_type: parts.headers.get(header::CONTENT_TYPE).and_then(media_type),
+        method,
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().map(str::to_owned),
+        http_version: format!("{:?}", parts.version),
+        remote_addr,
+        headers: encode_headers(&headers),
+        body,
+        body_size,
+        truncated,
+        duration_us: started.elapsed().as_micros() as i64,
+        response: match &planned {
+            None => model::Response::Ack { status: config.ack_status },
+            Some((status, headers, body)) => model::Response::Other {
+                status: status.as_u16(),
+                headers: headers.clone(),
+                body: body.clone().into_bytes(),
+            },
+        },
+    };
+
+    let stored = tokio::time::timeout(config.ack_deadline, state.store.insert(delivery)).await;
+    match (planned, stored) {
+        (None, Ok(Ok(id))) => {
+            let status = StatusCode::from_u16(config.ack_status).unwrap_or(StatusCode::OK);
+            (status, [(header::CONTENT_TYPE, "application/json")], model::Response::ack_body(id)).into_response()
+        }
+        (None, Ok(Err(e))) => unavailable(&e.to_string()),
+        (None, Err(_)) => unavailable("the store did not commit in time"),
+        // A refusal is sent whether or not its record could be stored.
+        (Some((status, headers, body)), _) => {
+            let mut resp = (status, body).into_response();
+            for h in headers {
+                if let (Ok(name), Ok(value)) =
+                    (header::HeaderName::try_from(h.name.as_str()), HeaderValue::from_bytes(&h.value))
+                {
+                    resp.headers_mut().insert(name, value);
+                }
+            }
+            resp
+        }
+    }
+}
+
+async fn read_body(mut body: Body, max: u64, declared: Option<u64>, buf: &mut Vec<u8>) -> BodyRead {
+    if let Some(size) = declared.filter(|&n| n > max) {
+        // Don't take in what we will refuse; keep its start for the record.
+        while buf.len() < TRUNCATED_KEEP {
+            match body.frame().await {
+                Some(Ok(frame)) => {
+                    if let Some(data) = frame.data_ref() {
+                        buf.extend_from_slice(data);
+                    }
+                }
+                _ => break,
+            }
+        }
+        buf.truncate(TRUNCATED_KEEP);
+        return BodyRead::TooLarge { kept: std::mem::take(buf), size };
+    }
+    if let Some(n) = declared {
+        buf.reserve_exact(n as usize);
+    }
+    while let Some(frame) = body.frame().await {
+        let Ok(frame) = frame else {
+            return BodyRead::Broken(std::mem::take(buf));
+        };
+        let Some(data) = frame.data_ref() else { continue };
+        if (buf.len() + data.len()) as u64 > max {
+            let size = (buf.len() + data.len()) as u64;
+            if buf.len() < TRUNCATED_KEEP {
+                buf.extend_from_slice(&data[..data.len().min(TRUNCATED_KEEP - buf.len())]);
+            }
+            buf.truncate(TRUNCATED_KEEP);
+            return BodyRead::TooLarge { kept: std::mem::take(buf), size };
+        }
+        buf.extend_from_slice(data);
+    }
+    BodyRead::Complete(std::mem::take(buf))
+}
+
+type Refusal = (StatusCode, Vec<Header>, String);
+
+fn refusal(status: StatusCode, body: String) -> Refusal {
+    let headers = vec![
+        Header::new("content-type", "text/plain; charset=utf-8"),
+        // The rest of the body may still be on the wire; don't reuse it.
+        Header::new("connection", "close"),
+    ];
+    (status, headers, body)
+}
+
+fn unavailable(reason: &str) -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(header::RETRY_AFTER, RETRY_AFTER_SECS), (header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        format!("Hookscope could not store this delivery ({reason}); please retry\n"),
+    )
+        .into_response()
+}
+
+fn headers_from_map(map: &HeaderMap) -> Vec<Header> {
+    map.iter().map(|(name, value)| Header::new(name.as_str(), value.as_bytes())).collect()
+}
+
+/// `application/json; charset=utf-8` → `application/json`.
+fn media_type(value: &HeaderValue) -> Option<String> {
+    let s = value.to_str().ok()?;
+    let media = s.split(';').next()?.trim().to_ascii_lowercase();
+    (!media.is_empty()).then_some(media)
+}
+
+pub(crate) fn now_us() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_micros() as i64).unwrap_or(0)
+}

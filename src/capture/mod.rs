@@ -1,0 +1,132 @@
+//! The public capture listener. A tunnel points the internet at it, so it
+//! answers every method on every path the same way — record, commit, then
+//! acknowledge — and never serves the UI or the control API.
+
+mod handler;
+mod tap;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::ConnectInfo;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tower::ServiceExt as _;
+
+pub use handler::TRUNCATED_KEEP;
+
+use crate::error::{Error, Result};
+use crate::store::Store;
+
+#[derive(Debug, Clone)]
+pub struct CaptureConfig {
+    pub addr: SocketAddr,
+    /// Bodies above this many bytes get a 413 (and a truncated record).
+    pub max_body: u64,
+    /// The status of the acknowledgement.
+    pub ack_status: u16,
+    /// How long a client may take to send its request head.
+    pub header_timeout: Duration,
+    /// How long a client may take to send its body.
+    pub body_timeout: Duration,
+    /// How long to wait for the store before answering 503.
+    pub ack_deadline: Duration,
+    pub max_headers: usize,
+}
+
+impl Default for CaptureConfig {
+    fn default() -> Self {
+        CaptureConfig {
+            addr: SocketAddr::from(([127, 0, 0, 1], 8787)),
+            max_body: 25 * 1024 * 1024,
+            ack_status: 200,
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            ack_deadline: Duration::from_secs(10),
+            max_headers: 100,
+        }
+    }
+}
+
+pub(crate) struct CaptureState {
+    pub store: Store,
+    pub config: CaptureConfig,
+}
+
+/// The capture service without a socket, for tests (`tower::ServiceExt::oneshot`).
+pub fn router(store: Store, config: CaptureConfig) -> Router {
+    Router::new().fallback(handler::capture).with_state(Arc::new(CaptureState { store, config }))
+}
+
+/// A running capture listener; dropping it (or `shutdown`) stops accepting.
+pub struct CaptureServer {
+    local_addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl CaptureServer {
+    pub async fn bind(store: Store, config: CaptureConfig) -> Result<CaptureServer> {
+        let listener = TcpListener::bind(config.addr)
+            .await
+            .map_err(|source| Error::Bind { addr: config.addr.to_string(), source })?;
+        let local_addr = listener.local_addr().map_err(|e| Error::io("reading the capture address", e))?;
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(accept_loop(listener, router(store, config.clone()), config, stopped));
+        Ok(CaptureServer { local_addr, stop, task: Some(task) })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Stops accepting connections; requests in flight still finish.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for CaptureServer {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+async fn accept_loop(listener: TcpListener, app: Router, config: CaptureConfig, mut stopped: watch::Receiver<bool>) {
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(config.header_timeout)
+        .max_headers(config.max_headers)
+        .max_buf_size(tap::MAX_HEAD);
+    loop {
+        let (stream, remote) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(conn) => conn,
+                // Out of file descriptors and the like: back off, keep serving.
+                Err(_) => { tokio::time::sleep(Duration::from_millis(50)).await; continue; }
+            },
+            _ = stopped.changed() => return,
+        };
+        let _ = stream.set_nodelay(true);
+        let tap = tap::SharedTap::default();
+        let io = TokioIo::new(tap::TapIo::new(stream, tap.clone()));
+        let app = app.clone();
+        let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
+            req.extensions_mut().insert(ConnectInfo(remote));
+            req.extensions_mut().insert(tap.clone());
+            app.clone().oneshot(req)
+        });
+        let conn = http.serve_connection(io, service);
+        tokio::spawn(async move {
+            // A client that goes away mid-request is not an error worth a log line.
+            let _ = conn.await;
+        });
+    }
+}

@@ -1,0 +1,236 @@
+//! What a delivery is: its id, what arrived, and what Hookscope answered.
+
+use std::fmt;
+use std::str::FromStr;
+
+use base64::Engine as _;
+use serde::{Serialize, Serializer};
+
+use crate::error::Error;
+
+/// A delivery's id: `dlv_` and 13 Crockford base32 characters encoding the
+/// store's monotonic sequence number (microseconds since the epoch, nudged
+/// forward on collisions). Ids therefore sort as the deliveries were
+/// committed, and the number is the table's integer key, so the id costs the
+/// store no extra index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DeliveryId(pub i64);
+
+const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+const ID_PREFIX: &str = "dlv_";
+const ID_CHARS: usize = 13;
+
+impl fmt::Display for DeliveryId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = [0u8; ID_CHARS];
+        let mut v = self.0 as u64;
+        for slot in out.iter_mut().rev() {
+            *slot = CROCKFORD[(v & 31) as usize];
+            v >>= 5;
+        }
+        f.write_str(ID_PREFIX)?;
+        // The alphabet is ASCII, so this cannot fail.
+        f.write_str(std::str::from_utf8(&out).map_err(|_| fmt::Error)?)
+    }
+}
+
+impl FromStr for DeliveryId {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self, Error> {
+        let bad = || Error::InvalidId(s.to_owned());
+        let digits = s.strip_prefix(ID_PREFIX).ok_or_else(bad)?;
+        if digits.len() != ID_CHARS {
+            return Err(bad());
+        }
+        let mut v: u64 = 0;
+        for c in digits.bytes() {
+            let d = match c.to_ascii_uppercase() {
+                b'O' => 0,
+                b'I' | b'L' => 1,
+                c => CROCKFORD.iter().position(|&a| a == c).ok_or_else(bad)? as u64,
+            };
+            v = v.checked_mul(32).ok_or_else(bad)? | d;
+        }
+        i64::try_from(v).map(DeliveryId).map_err(|_| bad())
+    }
+}
+
+impl Serialize for DeliveryId {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// One header as it arrived: the name with its original case, the value's bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    pub name: String,
+    pub value: Vec<u8>,
+}
+
+impl Header {
+    pub fn new(name: impl Into<String>, value: impl Into<Vec<u8>>) -> Self {
+        Header { name: name.into(), value: value.into() }
+    }
+}
+
+impl Serialize for Header {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Header", 2)?;
+        st.serialize_field("name", &self.name)?;
+        st.serialize_field("value", &String::from_utf8_lossy(&self.value))?;
+        st.end()
+    }
+}
+
+/// Headers are stored as the block they form on the wire, `Name: value\r\n`
+/// per header, in arrival order: compact, and the Raw HTTP view is a copy.
+pub fn encode_headers(headers: &[Header]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(headers.iter().map(|h| h.name.len() + h.value.len() + 4).sum());
+    for h in headers {
+        out.extend_from_slice(h.name.as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(&h.value);
+        out.extend_from_slice(b"\r\n");
+    }
+    out
+}
+
+pub fn decode_headers(block: &[u8]) -> Vec<Header> {
+    block
+        .split(|&b| b == b'\n')
+        .filter_map(|line| {
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if line.is_empty() {
+                return None;
+            }
+            let colon = line.iter().position(|&b| b == b':')?;
+            let value = &line[colon + 1..];
+            let value = value.strip_prefix(b" ").unwrap_or(value);
+            Some(Header::new(String::from_utf8_lossy(&line[..colon]).into_owned(), value))
+        })
+        .collect()
+}
+
+/// A delivery as the capture listener hands it to the store.
+#[derive(Debug, Clone)]
+pub struct NewDelivery {
+    pub received_at_us: i64,
+    pub method: String,
+    pub path: String,
+    pub query: Option<String>,
+    pub http_version: String,
+    pub remote_addr: Option<String>,
+    /// The header block, see [`encode_headers`].
+    pub headers: Vec<u8>,
+    pub body: Vec<u8>,
+    /// The body's full size as sent; larger than `body.len()` when truncated.
+    pub body_size: u64,
+    pub truncated: bool,
+    pub content_type: Option<String>,
+    /// Time spent receiving the request, head parsed to body complete.
+    pub duration_us: i64,
+    pub response: Response,
+}
+
+/// The answer Hookscope gave (or will give once the delivery is committed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Response {
+    /// The standard acknowledgement: the configured 2xx status with
+    /// `{"id":"dlv_…"}`. Stored as its status alone and rebuilt on read.
+    Ack { status: u16 },
+    /// Anything else, stored as sent.
+    Other { status: u16, headers: Vec<Header>, body: Vec<u8> },
+}
+
+impl Response {
+    pub fn status(&self) -> u16 {
+        match self {
+            Response::Ack { status } | Response::Other { status, .. } => *status,
+        }
+    }
+
+    pub fn ack_body(id: DeliveryId) -> String {
+        format!("{{\"id\":\"{id}\"}}")
+    }
+}
+
+/// The short form shown in lists.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct DeliverySummary {
+    pub id: DeliveryId,
+    pub received_at_us: i64,
+    pub method: String,
+    pub path: String,
+    pub query: Option<String>,
+    pub status: u16,
+    pub body_size: u64,
+    pub content_type: Option<String>,
+    pub truncated: bool,
+    pub pinned: bool,
+}
+
+/// Everything stored about one delivery.
+#[derive(Debug, Clone, Serialize)]
+pub struct Delivery {
+    #[serde(flatten)]
+    pub summary: DeliverySummary,
+    pub http_version: String,
+    pub remote_addr: Option<String>,
+    pub duration_us: i64,
+    pub headers: Vec<Header>,
+    #[serde(serialize_with = "ser_base64")]
+    pub body: Vec<u8>,
+    /// The body as text when it is valid UTF-8.
+    pub body_text: Option<String>,
+    pub response: SentResponse,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SentResponse {
+    pub status: u16,
+    pub headers: Vec<Header>,
+    pub body: String,
+}
+
+fn ser_base64<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip_and_sort_as_numbers() {
+        let ids = [0i64, 1, 31, 32, 1_764_000_000_000_000, i64::MAX];
+        for w in ids.windows(2) {
+            let (a, b) = (DeliveryId(w[0]).to_string(), DeliveryId(w[1]).to_string());
+            assert!(a < b, "id strings must sort like their numbers: {a} < {b}");
+        }
+        for n in ids {
+            let s = DeliveryId(n).to_string();
+            assert_eq!(s.parse::<DeliveryId>().unwrap(), DeliveryId(n), "{s} must parse back to {n}");
+        }
+    }
+
+    #[test]
+    fn malformed_ids_are_rejected() {
+        for bad in ["", "dlv_", "dlv_123", "abc_0000000000000", "dlv_00000000000U0", "dlv_ZZZZZZZZZZZZZ"] {
+            assert!(bad.parse::<DeliveryId>().is_err(), "{bad:?} must not parse");
+        }
+    }
+
+    #[test]
+    fn header_block_round_trips_in_order_with_repeats() {
+        let headers = vec![
+            Header::new("X-A", "1"),
+            Header::new("x-b", b"\xff\xfe".to_vec()),
+            Header::new("X-A", "2"),
+            Header::new("Empty", ""),
+        ];
+        assert_eq!(decode_headers(&encode_headers(&headers)), headers, "decode(encode(h)) must equal h");
+    }
+}

@@ -1,0 +1,328 @@
+//! Queries on the `deliveries` and `path_stats` tables, with hand-written row
+//! mapping.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, Params, Row, Transaction, params, params_from_iter};
+use serde::{Deserialize, Serialize};
+
+use super::search;
+use crate::error::{Error, Result};
+use crate::model::{
+    Delivery, DeliveryId, DeliverySummary, Header, NewDelivery, Response, SentResponse, decode_headers,
+    encode_headers,
+};
+
+pub const FLAG_TRUNCATED: i64 = 1;
+pub const FLAG_PINNED: i64 = 2;
+
+pub const MAX_PAGE: u32 = 1000;
+
+pub fn insert_delivery(tx: &Transaction, seq: i64, d: &NewDelivery) -> rusqlite::Result<()> {
+    let (resp_headers, resp_body) = match &d.response {
+        Response::Ack { .. } => (None, None),
+        Response::Other { headers, body, .. } => (Some(encode_headers(headers)), Some(body.as_slice())),
+    };
+    tx.prepare_cached(
+        "INSERT INTO deliveries (seq, received_at_us, method, path, query, status, body_size, content_type,
+            flags, http_version, remote_addr, duration_us, response_headers, response_body, headers, body)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+    )?
+    .execute(params![
+        seq,
+        d.received_at_us,
+        d.method,
+        d.path,
+        d.query,
+        d.response.status(),
+        d.body_size as i64,
+        d.content_type,
+        if d.truncated { FLAG_TRUNCATED } else { 0 },
+        d.http_version,
+        d.remote_addr,
+        d.duration_us,
+        resp_headers,
+        resp_body,
+        d.headers,
+        d.body,
+    ])?;
+    Ok(())
+}
+
+/// Deletes the matching rows (and their index entries); returns each one's
+/// path and stored bytes so the writer can keep `path_stats` right.
+pub fn delete_where(
+    tx: &Transaction,
+    condition: &str,
+    params: impl Params,
+    fts_cursor: i64,
+) -> rusqlite::Result<Vec<(String, i64)>> {
+    let sql = format!("DELETE FROM deliveries WHERE {condition} RETURNING seq, path, length(headers) + length(body)");
+    let mut stmt = tx.prepare_cached(&sql)?;
+    let rows: Vec<(i64, String, i64)> =
+        stmt.query_map(params, |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?;
+    let mut gone = Vec::with_capacity(rows.len());
+    for (seq, path, bytes) in rows {
+        if seq <= fts_cursor {
+            search::remove(tx, seq)?;
+        }
+        gone.push((path, bytes));
+    }
+    Ok(gone)
+}
+
+/// Deletes the `n` oldest unpinned deliveries.
+pub fn prune_oldest(tx: &Transaction, n: usize, fts_cursor: i64) -> rusqlite::Result<Vec<(String, i64)>> {
+    delete_where(
+        tx,
+        "seq IN (SELECT seq FROM deliveries WHERE flags & 2 = 0 ORDER BY seq LIMIT ?1)",
+        params![n as i64],
+        fts_cursor,
+    )
+}
+
+pub fn clear_unpinned(tx: &Transaction) -> rusqlite::Result<u64> {
+    Ok(tx.execute("DELETE FROM deliveries WHERE flags & ?1 = 0", [FLAG_PINNED])? as u64)
+}
+
+pub fn apply_path_stats(tx: &Transaction, deltas: &HashMap<String, (i64, i64)>) -> rusqlite::Result<()> {
+    let mut upsert = tx.prepare_cached(
+        "INSERT INTO path_stats (path, count, bytes) VALUES (?1, ?2, ?3)
+         ON CONFLICT (path) DO UPDATE SET count = count + excluded.count, bytes = bytes + excluded.bytes",
+    )?;
+    let mut drop_empty = tx.prepare_cached("DELETE FROM path_stats WHERE path = ?1 AND count <= 0")?;
+    for (path, (count, bytes)) in deltas {
+        upsert.execute(params![path, count, bytes])?;
+        if *count < 0 {
+            drop_empty.execute([path])?;
+        }
+    }
+    Ok(())
+}
+
+pub fn rebuild_path_stats(tx: &Transaction) -> rusqlite::Result<()> {
+    tx.execute_batch(
+        "DELETE FROM path_stats;
+         INSERT INTO path_stats (path, count, bytes)
+             SELECT path, count(*), sum(length(headers) + length(body)) FROM deliveries GROUP BY path;",
+    )
+}
+
+pub fn totals(conn: &Connection) -> rusqlite::Result<(u64, u64)> {
+    conn.query_row("SELECT coalesce(sum(count), 0), coalesce(sum(bytes), 0) FROM path_stats", [], |r| {
+        Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64))
+    })
+}
+
+/// Which response statuses to list: one code (`404`) or a class (`4xx`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatusFilter {
+    pub min: u16,
+    pub max: u16,
+}
+
+impl FromStr for StatusFilter {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        let bad = || Error::InvalidArgument(format!("status filter {s:?}: use a code like 404 or a class like 4xx"));
+        let lower = s.to_ascii_lowercase();
+        if let Some(class) = lower.strip_suffix("xx") {
+            let d: u16 = class.parse().map_err(|_| bad())?;
+            return (1..=5).contains(&d).then_some(StatusFilter { min: d * 100, max: d * 100 + 99 }).ok_or_else(bad);
+        }
+        let code: u16 = lower.parse().map_err(|_| bad())?;
+        (100..=599).contains(&code).then_some(StatusFilter { min: code, max: code }).ok_or_else(bad)
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    /// Page size; capped at [`MAX_PAGE`].
+    pub limit: u32,
+    /// Keyset cursor: list deliveries older than this one.
+    pub before: Option<DeliveryId>,
+    pub method: Option<String>,
+    pub path_prefix: Option<String>,
+    pub status: Option<StatusFilter>,
+    /// Words to find in path, headers or text body (full-text search).
+    pub text: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Page<T = DeliverySummary> {
+    pub items: Vec<T>,
+    /// The cursor for the next (older) page, if there is one.
+    pub next: Option<String>,
+}
+
+const SUMMARY_COLUMNS: &str =
+    "d.seq, d.received_at_us, d.method, d.path, d.query, d.status, d.body_size, d.content_type, d.flags";
+
+fn summary_from_row(r: &Row) -> rusqlite::Result<DeliverySummary> {
+    let flags: i64 = r.get(8)?;
+    Ok(DeliverySummary {
+        id: DeliveryId(r.get(0)?),
+        received_at_us: r.get(1)?,
+        method: r.get(2)?,
+        path: r.get(3)?,
+        query: r.get(4)?,
+        status: r.get(5)?,
+        body_size: r.get::<_, i64>(6)? as u64,
+        content_type: r.get(7)?,
+        truncated: flags & FLAG_TRUNCATED != 0,
+        pinned: flags & FLAG_PINNED != 0,
+    })
+}
+
+/// Newest first, by keyset (never OFFSET), so every page costs the same.
+pub fn list_deliveries(conn: &Connection, filter: &ListFilter) -> Result<Page> {
+    let limit = filter.limit.clamp(1, MAX_PAGE);
+    let mut conditions: Vec<String> = Vec::new();
+    let mut values: Vec<Value> = Vec::new();
+    let bind = |v: Value, values: &mut Vec<Value>| {
+        values.push(v);
+        format!("?{}", values.len())
+    };
+    let fts = match filter.text.as_deref().and_then(search::to_fts_query) {
+        Some(q) => {
+            let p = bind(Value::Text(q), &mut values);
+            conditions.push(format!("f.delivery_fts MATCH {p}"));
+            true
+        }
+        None => false,
+    };
+    // With a text query the full-text index drives the scan (its rowids are
+    // the deliveries' seq), newest first, stopping at the page's end.
+    let key = if fts { "f.rowid" } else { "d.seq" };
+    if let Some(before) = filter.before {
+        let p = bind(Value::Integer(before.0), &mut values);
+        conditions.push(format!("{key} < {p}"));
+    }
+    if let Some(method) = &filter.method {
+        let p = bind(Value::Text(method.to_ascii_uppercase()), &mut values);
+        conditions.push(format!("d.method = {p}"));
+    }
+    if let Some(prefix) = filter.path_prefix.as_deref().filter(|p| !p.is_empty()) {
+        // Use the path index only when the prefix is rare; for a common one,
+        // walking newest-first and skipping the few misses is faster than
+        // sorting every match.
+        let (matching, total) = prefix_share(conn, prefix)?;
+        let col = if matching * 100 < total { "d.path" } else { "+d.path" };
+        let lo = bind(Value::Text(prefix.to_owned()), &mut values);
+        let hi = bind(Value::Text(format!("{prefix}\u{10FFFF}")), &mut values);
+        conditions.push(format!("{col} >= {lo} AND {col} < {hi}"));
+    }
+    if let Some(status) = filter.status {
+        let lo = bind(Value::Integer(status.min.into()), &mut values);
+        let hi = bind(Value::Integer(status.max.into()), &mut values);
+        conditions.push(format!("d.status BETWEEN {lo} AND {hi}"));
+    }
+    let from = if fts { "delivery_fts f JOIN deliveries d ON d.seq = f.rowid" } else { "deliveries d" };
+    let where_clause = if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
+    let sql = format!("SELECT {SUMMARY_COLUMNS} FROM {from} {where_clause} ORDER BY {key} DESC LIMIT {}", limit + 1);
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut items: Vec<DeliverySummary> =
+        stmt.query_map(params_from_iter(values), summary_from_row)?.collect::<rusqlite::Result<_>>()?;
+    let next = if items.len() > limit as usize {
+        items.truncate(limit as usize);
+        items.last().map(|d| d.id.to_string())
+    } else {
+        None
+    };
+    Ok(Page { items, next })
+}
+
+/// How many deliveries have a path starting with `prefix`, and how many in all.
+fn prefix_share(conn: &Connection, prefix: &str) -> rusqlite::Result<(i64, i64)> {
+    let matching = stats(conn, Some(prefix))?.count as i64;
+    let total = stats(conn, None)?.count as i64;
+    Ok((matching, total))
+}
+
+/// Deliveries with `after < seq <= upto`, newest first (what a live view has
+/// not seen yet, up to a commit it was told about).
+pub fn list_between(conn: &Connection, after: i64, upto: i64, limit: u32) -> Result<Vec<DeliverySummary>> {
+    let sql = format!(
+        "SELECT {SUMMARY_COLUMNS} FROM deliveries d WHERE d.seq > ?1 AND d.seq <= ?2 ORDER BY d.seq DESC LIMIT ?3"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let items = stmt.query_map(params![after, upto, limit], summary_from_row)?.collect::<rusqlite::Result<_>>()?;
+    Ok(items)
+}
+
+pub fn count_between(conn: &Connection, after: i64, upto: i64) -> Result<u64> {
+    let n: i64 = conn.query_row("SELECT count(*) FROM deliveries WHERE seq > ?1 AND seq <= ?2", [after, upto], |r| {
+        r.get(0)
+    })?;
+    Ok(n as u64)
+}
+
+pub fn get_delivery(conn: &Connection, id: DeliveryId) -> Result<Delivery> {
+    let sql = format!(
+        "SELECT {SUMMARY_COLUMNS}, d.http_version, d.remote_addr, d.duration_us, d.response_headers,
+                d.response_body, d.headers, d.body
+         FROM deliveries d WHERE d.seq = ?1"
+    );
+    conn.query_row(&sql, [id.0], |r| {
+        let summary = summary_from_row(r)?;
+        let response_headers: Option<Vec<u8>> = r.get(12)?;
+        let response_body: Option<Vec<u8>> = r.get(13)?;
+        let body: Vec<u8> = r.get(15)?;
+        let response = match (response_headers, response_body) {
+            (None, None) => SentResponse {
+                status: summary.status,
+                headers: vec![Header::new("content-type", "application/json")],
+                body: Response::ack_body(summary.id),
+            },
+            (h, b) => SentResponse {
+                status: summary.status,
+                headers: decode_headers(&h.unwrap_or_default()),
+                body: String::from_utf8_lossy(&b.unwrap_or_default()).into_owned(),
+            },
+        };
+        Ok(Delivery {
+            http_version: r.get(9)?,
+            remote_addr: r.get(10)?,
+            duration_us: r.get(11)?,
+            headers: decode_headers(r.get_ref(14)?.as_blob()?),
+            body_text: String::from_utf8(body.clone()).ok(),
+            body,
+            response,
+            summary,
+        })
+    })
+    .optional()?
+    .ok_or_else(|| Error::NotFound(id.to_string()))
+}
+
+/// Only the body bytes, without copying the rest of the row.
+pub fn get_body(conn: &Connection, id: DeliveryId) -> Result<Vec<u8>> {
+    conn.query_row("SELECT body FROM deliveries WHERE seq = ?1", [id.0], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| Error::NotFound(id.to_string()))
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Stats {
+    pub count: u64,
+    /// Header and body bytes stored.
+    pub bytes: u64,
+}
+
+/// Count and bytes, of everything or of the paths starting with a prefix.
+pub fn stats(conn: &Connection, path_prefix: Option<&str>) -> rusqlite::Result<Stats> {
+    let map = |r: &Row| {
+        Ok(Stats { count: r.get::<_, i64>(0)? as u64, bytes: r.get::<_, i64>(1)? as u64 })
+    };
+    match path_prefix.filter(|p| !p.is_empty()) {
+        None => conn.query_row("SELECT coalesce(sum(count), 0), coalesce(sum(bytes), 0) FROM path_stats", [], map),
+        Some(prefix) => conn.query_row(
+            "SELECT coalesce(sum(count), 0), coalesce(sum(bytes), 0) FROM path_stats WHERE path >= ?1 AND path < ?2",
+            params![prefix, format!("{prefix}\u{10FFFF}")],
+            map,
+        ),
+    }
+}

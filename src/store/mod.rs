@@ -1,0 +1,244 @@
+//! The durable store: SQLite in WAL mode, one writer thread that commits
+//! deliveries in groups and acknowledges each after its group commits, and a
+//! pool of read-only connections so listing and search never wait for it.
+
+mod checkpoint;
+mod deliveries;
+mod migrate;
+mod readers;
+mod search;
+mod writer;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::mpsc;
+
+use rusqlite::{Connection, OpenFlags};
+use tokio::sync::{Semaphore, oneshot, watch};
+
+pub use deliveries::{ListFilter, MAX_PAGE, Page, Stats, StatusFilter};
+pub use migrate::SCHEMA_VERSION;
+pub use readers::Readers;
+
+use crate::error::{Error, Result};
+use crate::model::{Delivery, DeliveryId, NewDelivery};
+use writer::{Command, Writer};
+
+/// SQLite's page size for new databases. Rows of a couple of KB pack into
+/// 32 KiB pages with little slack, which keeps the file within ~1.1x of the
+/// bytes received; see the README's storage figures.
+const PAGE_SIZE: i64 = 32 * 1024;
+
+/// How much delivery data may wait for the writer before captures are refused
+/// (503) instead of growing memory without bound.
+const MAX_QUEUED_BYTES: usize = 256 * 1024 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Durability {
+    /// fsync at checkpoints only: survives a killed process, not a power cut.
+    #[default]
+    Normal,
+    /// fsync every group commit: survives a power cut.
+    Full,
+}
+
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    pub path: PathBuf,
+    pub durability: Durability,
+    /// Keep at most this many deliveries (pinned ones are never pruned).
+    pub max_deliveries: u64,
+    /// Keep at most this many header + body bytes.
+    pub max_bytes: u64,
+    /// A hard cap on the database file; when reached, captures get a 503.
+    pub max_db_bytes: Option<u64>,
+}
+
+impl StoreConfig {
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        StoreConfig {
+            path: path.into(),
+            durability: Durability::Normal,
+            max_deliveries: 1_000_000,
+            max_bytes: 5 * 1024 * 1024 * 1024,
+            max_db_bytes: None,
+        }
+    }
+}
+
+/// Events the writer publishes after each commit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Committed {
+    /// The newest delivery's sequence number.
+    pub last_seq: i64,
+    /// Bumped when deliveries are deleted, cleared or pinned, so views reload.
+    pub changes: u64,
+}
+
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    commands: mpsc::Sender<Command>,
+    queue_budget: Semaphore,
+    committed: watch::Receiver<Committed>,
+    readers: Readers,
+    _checkpointer: checkpoint::Checkpointer,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database and starts its writer.
+    pub fn open(config: StoreConfig) -> Result<Store> {
+        if let Some(dir) = config.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+        }
+        let mut conn = Connection::open(&config.path)?;
+        configure_writer(&conn, &config)?;
+        migrate::migrate(&mut conn, &config.path)?;
+
+        let (commands, rx) = mpsc::channel();
+        let (committed_tx, committed) = watch::channel(Committed::default());
+        let writer = Writer::new(conn, committed_tx)?;
+        std::thread::Builder::new()
+            .name("hookscope-writer".into())
+            .spawn(move || writer.run(rx))
+            .map_err(|e| Error::io("starting the writer thread", e))?;
+
+        Ok(Store {
+            inner: Arc::new(Inner {
+                readers: Readers::new(&config.path),
+                _checkpointer: checkpoint::Checkpointer::start(&config.path, config.durability)?,
+                path: config.path,
+                commands,
+                queue_budget: Semaphore::new(MAX_QUEUED_BYTES / 1024),
+                committed,
+            }),
+        })
+        .and_then(|store| {
+            store.send(Command::Configure(writer::Limits {
+                max_deliveries: config.max_deliveries,
+                max_bytes: config.max_bytes,
+            }))?;
+            Ok(store)
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Commits one delivery and returns its id once it is durable (per the
+    /// configured durability). Many concurrent calls share one transaction.
+    pub async fn insert(&self, delivery: NewDelivery) -> Result<DeliveryId> {
+        let kib = ((delivery.body.len() + delivery.headers.len()) / 1024 + 1).min(MAX_QUEUED_BYTES / 1024) as u32;
+        let _permit = self.inner.queue_budget.acquire_many(kib).await.map_err(|_| Error::StoreClosed)?;
+        let (reply, rx) = oneshot::channel();
+        self.send(Command::Insert(Box::new(delivery), reply))?;
+        rx.await.map_err(|_| Error::StoreClosed)?
+    }
+
+    pub async fn delete(&self, id: DeliveryId) -> Result<bool> {
+        self.request(|reply| Command::Delete(id, reply)).await
+    }
+
+    /// Deletes every delivery that is not pinned; returns how many went.
+    pub async fn clear(&self) -> Result<u64> {
+        self.request(Command::Clear).await
+    }
+
+    pub async fn set_pinned(&self, id: DeliveryId, pinned: bool) -> Result<bool> {
+        self.request(|reply| Command::Pin(id, pinned, reply)).await
+    }
+
+    /// Waits until everything sent so far is committed and indexed. For tests
+    /// and benchmarks that want to read a settled state.
+    pub async fn flush(&self) -> Result<()> {
+        self.request(Command::Flush).await
+    }
+
+    pub fn committed(&self) -> watch::Receiver<Committed> {
+        self.inner.committed.clone()
+    }
+
+    pub fn readers(&self) -> &Readers {
+        &self.inner.readers
+    }
+
+    pub async fn list(&self, filter: ListFilter) -> Result<Page> {
+        self.inner.readers.run(move |c| deliveries::list_deliveries(c, &filter)).await
+    }
+
+    pub async fn get(&self, id: DeliveryId) -> Result<Delivery> {
+        self.inner.readers.run(move |c| deliveries::get_delivery(c, id)).await
+    }
+
+    pub async fn stats(&self, path_prefix: Option<String>) -> Result<Stats> {
+        self.inner.readers.run(move |c| Ok(deliveries::stats(c, path_prefix.as_deref())?)).await
+    }
+
+    fn send(&self, command: Command) -> Result<()> {
+        self.inner.commands.send(command).map_err(|_| Error::StoreClosed)
+    }
+
+    async fn request<T>(&self, make: impl FnOnce(oneshot::Sender<Result<T>>) -> Command) -> Result<T> {
+        let (reply, rx) = oneshot::channel();
+        self.send(make(reply))?;
+        rx.await.map_err(|_| Error::StoreClosed)?
+    }
+}
+
+fn configure_writer(conn: &Connection, config: &StoreConfig) -> Result<()> {
+    // page_size only takes effect on a new, empty database, before WAL is on.
+    conn.pragma_update(None, "page_size", PAGE_SIZE)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    let sync = match config.durability {
+        Durability::Normal => "NORMAL",
+        Durability::Full => "FULL",
+    };
+    conn.pragma_update(None, "synchronous", sync)?;
+    // Checkpoints run on their own thread (checkpoint.rs), off the ack path.
+    conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+    conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
+    conn.pragma_update(None, "cache_size", -64 * 1024)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    if let Some(max) = config.max_db_bytes {
+        let page_size: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+        conn.pragma_update(None, "max_page_count", (max as i64 / page_size).max(1))?;
+    }
+    Ok(())
+}
+
+/// Opens an existing database for reading only (the CLI's `list` and `show`,
+/// also while `serve` is writing to it).
+pub fn open_read_only(path: &Path) -> Result<Readers> {
+    if !path.exists() {
+        return Err(Error::NoDatabase(path.to_owned()));
+    }
+    let readers = Readers::new(path);
+    readers.with(|c| {
+        let version: i64 = c.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if version > SCHEMA_VERSION {
+            return Err(Error::SchemaTooNew { path: path.to_owned(), found: version, known: SCHEMA_VERSION });
+        }
+        if version == 0 {
+            return Err(Error::NoDatabase(path.to_owned()));
+        }
+        Ok(())
+    })?;
+    Ok(readers)
+}
+
+pub(crate) fn read_only_connection(path: &Path) -> Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
+    )?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.pragma_update(None, "cache_size", -16 * 1024)?;
+    Ok(conn)
+}
+
+pub use deliveries::{count_between, get_body, get_delivery, list_between, list_deliveries, stats};
