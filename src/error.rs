@@ -66,9 +66,6 @@ impl Error {
 
     /// Whether the store refused for a reason a sender's retry can fix later.
     pub fn is_retryable(&self) -> bool {
-        matches!(
-            self,
-            Error::StoreFull | Error::StoreTimeout | Error::StoreClosed | Error::Write(_) | Error::Sqlite(_)
-        )
+        matches!(self, Error::StoreFull | Error::StoreTimeout | Error::StoreClosed | Error::Write(_) | Error::Sqlite(_))
     }
 }

@@ -1,1 +1,124 @@
-fn main() {}
+//! The `hookscope` command line: argument parsing and dispatch, nothing else.
+
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use hookscope::cli::{self, ShowFormat};
+use hookscope::serve::{ServeConfig, default_db_path};
+use hookscope::store::Durability;
+
+#[derive(Parser)]
+#[command(name = "hookscope", version, about = "Capture, inspect, verify and replay webhooks")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run headless: capture listener, store and control API (with the UI).
+    Serve(ServeArgs),
+    /// List stored deliveries, newest first.
+    List {
+        #[arg(long, env = "HOOKSCOPE_DB")]
+        db: Option<PathBuf>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one delivery.
+    Show {
+        id: String,
+        #[arg(long, env = "HOOKSCOPE_DB")]
+        db: Option<PathBuf>,
+        #[arg(long, conflicts_with = "body")]
+        json: bool,
+        /// Write exactly the body's bytes to stdout, nothing else.
+        #[arg(long)]
+        body: bool,
+    },
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// Where webhooks are received. Non-loopback addresses are public.
+    #[arg(long, default_value = "127.0.0.1:8787")]
+    capture: SocketAddr,
+    /// The control API and UI (loopback only).
+    #[arg(long, default_value = "127.0.0.1:8788")]
+    api: SocketAddr,
+    #[arg(long, env = "HOOKSCOPE_DB")]
+    db: Option<PathBuf>,
+    /// Largest body accepted; larger ones get 413 and a truncated record.
+    #[arg(long, default_value_t = 25 * 1024 * 1024)]
+    max_body: u64,
+    #[arg(long, value_enum, default_value_t = Durability::Normal)]
+    durability: Durability,
+    /// Keep at most this many deliveries (oldest unpinned pruned first).
+    #[arg(long, default_value_t = 1_000_000)]
+    max_deliveries: u64,
+    /// Keep at most this many header + body bytes.
+    #[arg(long, default_value_t = 5 * 1024 * 1024 * 1024)]
+    max_bytes: u64,
+    /// Refuse captures (503) once the database file reaches this size.
+    #[arg(long)]
+    max_db_bytes: Option<u64>,
+    /// The status of the acknowledgement sent once a delivery is stored.
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u16).range(200..300))]
+    ack_status: u16,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve(args) => serve(args),
+        Command::List { db, limit, json } => {
+            cli::list(&db.unwrap_or_else(default_db_path), limit, json, &mut std::io::stdout().lock())
+        }
+        Command::Show { id, db, json, body } => {
+            let format = if body {
+                ShowFormat::Body
+            } else if json {
+                ShowFormat::Json
+            } else {
+                ShowFormat::Text
+            };
+            cli::show(&db.unwrap_or_else(default_db_path), &id, format, &mut std::io::stdout().lock())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        // A reader that went away (`| head`) is not an error worth reporting.
+        Err(hookscope::Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::BrokenPipe => {
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "hookscope: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(args: ServeArgs) -> hookscope::Result<()> {
+    let mut config = ServeConfig::new(args.db.unwrap_or_else(default_db_path));
+    config.capture.addr = args.capture;
+    config.capture.max_body = args.max_body;
+    config.capture.ack_status = args.ack_status;
+    config.api_addr = args.api;
+    config.store.durability = args.durability;
+    config.store.max_deliveries = args.max_deliveries;
+    config.store.max_bytes = args.max_bytes;
+    config.store.max_db_bytes = args.max_db_bytes;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_keep_alive(Duration::from_secs(10))
+        .build()
+        .map_err(|e| hookscope::Error::Io { context: "starting the runtime".into(), source: e })?;
+    runtime.block_on(cli::serve::serve(config, &mut std::io::stdout()))
+}

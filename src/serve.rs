@@ -1,1 +1,97 @@
+//! Starts the whole of Hookscope in-process: store, capture listener and
+//! control API. `hookscope serve` runs it headless; the desktop shell runs the
+//! same thing on its own runtime.
 
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::api::auth::{Auth, load_or_create_token};
+use crate::api::{Api, ApiServer, Info};
+use crate::capture::{CaptureConfig, CaptureServer};
+use crate::error::{Error, Result};
+use crate::store::{Store, StoreConfig};
+
+/// Where Hookscope keeps its database and token: `$HOOKSCOPE_HOME`, else the
+/// platform's data folder.
+pub fn home_dir() -> PathBuf {
+    match std::env::var_os("HOOKSCOPE_HOME") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => dirs::data_dir().unwrap_or_else(std::env::temp_dir).join("hookscope"),
+    }
+}
+
+pub fn default_db_path() -> PathBuf {
+    home_dir().join("hookscope.db")
+}
+
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    pub capture: CaptureConfig,
+    pub api_addr: SocketAddr,
+    pub store: StoreConfig,
+    /// Origins besides the API's own that may call the API (e.g. a webview).
+    pub extra_origins: Vec<String>,
+    /// The install's API token, created on first run.
+    pub token_path: PathBuf,
+}
+
+impl ServeConfig {
+    pub fn new(db: PathBuf) -> Self {
+        ServeConfig {
+            capture: CaptureConfig::default(),
+            api_addr: SocketAddr::from(([127, 0, 0, 1], 8788)),
+            store: StoreConfig::new(db),
+            extra_origins: Vec::new(),
+            token_path: home_dir().join("token"),
+        }
+    }
+}
+
+pub struct Running {
+    pub api: Api,
+    pub auth: Arc<Auth>,
+    pub capture: CaptureServer,
+    pub api_server: ApiServer,
+}
+
+impl Running {
+    pub fn capture_url(&self) -> String {
+        format!("http://{}", self.capture.local_addr())
+    }
+
+    pub fn api_url(&self) -> String {
+        format!("http://{}", self.api_server.local_addr())
+    }
+
+    pub async fn shutdown(self) {
+        self.capture.shutdown().await;
+        self.api_server.shutdown().await;
+    }
+}
+
+pub async fn start(config: ServeConfig) -> Result<Running> {
+    if !config.api_addr.ip().is_loopback() {
+        return Err(Error::InvalidArgument(format!(
+            "the control API listens on loopback only, not {}",
+            config.api_addr
+        )));
+    }
+    let token = load_or_create_token(&config.token_path)?;
+    let store = Store::open(config.store.clone())?;
+    let capture = CaptureServer::bind(store.clone(), config.capture.clone()).await?;
+    let info = Info {
+        version: env!("CARGO_PKG_VERSION"),
+        capture_url: format!("http://{}", capture.local_addr()),
+        public_url: None,
+        database: config.store.path.display().to_string(),
+    };
+    let api = Api::new(store, info);
+    let listener = tokio::net::TcpListener::bind(config.api_addr)
+        .await
+        .map_err(|source| Error::Bind { addr: config.api_addr.to_string(), source })?;
+    let api_addr = listener.local_addr().map_err(|e| Error::io("reading the API address", e))?;
+    let auth = Arc::new(Auth::new(token, api_addr, &config.extra_origins));
+    let api_server = ApiServer::start(listener, crate::api::router(api.clone(), auth.clone()))?;
+    Ok(Running { api, auth, capture, api_server })
+}

@@ -5,6 +5,7 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum::Json;
 use axum::Router;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{StatusCode, header};
@@ -12,7 +13,6 @@ use axum::middleware::{self, Next};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, put};
-use axum::Json;
 use futures_util::StreamExt as _;
 use serde::Deserialize;
 use tokio::net::TcpListener;
@@ -178,8 +178,9 @@ pub struct ApiServer {
 }
 
 impl ApiServer {
-    pub async fn bind(addr: SocketAddr, app: Router) -> crate::Result<ApiServer> {
-        let listener = TcpListener::bind(addr).await.map_err(|source| Error::Bind { addr: addr.to_string(), source })?;
+    /// Serves `app` on an already bound listener (bound first so that the
+    /// Host check can know the real port when the config asked for port 0).
+    pub fn start(listener: TcpListener, app: Router) -> crate::Result<ApiServer> {
         let local_addr = listener.local_addr().map_err(|e| Error::io("reading the API address", e))?;
         let (stop, mut stopped) = watch::channel(false);
         let task = tokio::spawn(async move {

@@ -40,19 +40,17 @@ pub(super) async fn capture(State(state): State<Arc<CaptureState>>, req: Request
     let method = parts.method.as_str().to_owned();
     let target = parts.uri.to_string();
     let head = tap.as_ref().and_then(|t| t.lock().ok()?.take());
-    let headers = head
-        .and_then(|h| parse_head(&h, &method, &target))
-        .unwrap_or_else(|| headers_from_map(&parts.headers));
+    let headers =
+        head.and_then(|h| parse_head(&h, &method, &target)).unwrap_or_else(|| headers_from_map(&parts.headers));
 
     let config = &state.config;
     let declared = parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     let mut buf = Vec::new();
-    let outcome = match tokio::time::timeout(config.body_timeout, read_body(body, config.max_body, declared, &mut buf))
-        .await
-    {
-        Ok(outcome) => outcome,
-        Err(_) => BodyRead::TimedOut(std::mem::take(&mut buf)),
-    };
+    let outcome =
+        match tokio::time::timeout(config.body_timeout, read_body(body, config.max_body, declared, &mut buf)).await {
+            Ok(outcome) => outcome,
+            Err(_) => BodyRead::TimedOut(std::mem::take(&mut buf)),
+        };
     if let Some(tap) = &tap
         && let Ok(mut tap) = tap.lock()
     {

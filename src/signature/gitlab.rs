@@ -27,12 +27,19 @@ impl Scheme for GitlabScheme {
 
     fn parse(&self, req: &SignedRequest<'_>) -> Result<Parsed, HeaderFault> {
         let mut p = Parsed::default();
-        let Some(token) = req.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(HEADER)).map(|(_, v)| v.clone())
+        let Some(token) = req
+            .headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(HEADER))
+            .map(|(_, v)| v.clone())
         else {
             p.read(HEADER, None);
             return Err(HeaderFault::missing(&p, HEADER));
         };
-        p.headers_read.push(super::types::HeaderRead { name: HEADER.into(), value: Some(fingerprint(&token)) });
+        p.headers_read.push(super::types::HeaderRead {
+            name: HEADER.into(),
+            value: Some(fingerprint(&token)),
+        });
         p.received.push(fingerprint(&token));
         p.sigs.push(token);
         Ok(p)
@@ -43,7 +50,9 @@ impl Scheme for GitlabScheme {
     }
 
     fn attempt(&self, key: &Key, _req: &SignedRequest<'_>, parsed: &Parsed) -> Attempt {
-        let Key::Bytes(key) = key else { return Attempt::default() };
+        let Key::Bytes(key) = key else {
+            return Attempt::default();
+        };
         Attempt {
             signed: Vec::new(),
             expected: Some(fingerprint(key)),
@@ -53,7 +62,15 @@ impl Scheme for GitlabScheme {
         }
     }
 
-    fn sign(&self, secret: &str, _parts: &SignParts<'_>, _opts: &SignOptions) -> Result<Signed, SignatureError> {
-        Ok(Signed { headers: vec![(HEADER.into(), secret.into())], body: None })
+    fn sign(
+        &self,
+        secret: &str,
+        _parts: &SignParts<'_>,
+        _opts: &SignOptions,
+    ) -> Result<Signed, SignatureError> {
+        Ok(Signed {
+            headers: vec![(HEADER.into(), secret.into())],
+            body: None,
+        })
     }
 }

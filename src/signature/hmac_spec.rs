@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use super::codec::{self, Algorithm, Encoding};
 use super::scheme::{
-    AltKey, Attempt, HeaderFault, Key, LooseSig, Parsed, Scheme, SignOptions, Signed, Stamp, made_up_id,
+    AltKey, Attempt, HeaderFault, Key, LooseSig, Parsed, Scheme, SignOptions, Signed, Stamp,
+    made_up_id,
 };
 use super::types::{HintCode, SignParts, SignatureError, SignedRequest};
 use super::{Provider, Secrets};
@@ -56,12 +57,20 @@ impl TimeUnit {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Timestamp {
     None,
-    Header { name: String, unit: TimeUnit },
+    Header {
+        name: String,
+        unit: TimeUnit,
+    },
     /// A field of the signature header in the `Pairs` shape (`t=`).
-    PairField { key: String },
+    PairField {
+        key: String,
+    },
     /// A top-level number in a JSON body (Linear's `webhookTimestamp`); the
     /// scheme still verifies when it is absent.
-    BodyJson { field: String, unit: TimeUnit },
+    BodyJson {
+        field: String,
+        unit: TimeUnit,
+    },
 }
 
 /// How the secret becomes the HMAC key.
@@ -141,8 +150,21 @@ pub(crate) struct HmacSpec {
 
 impl HmacSpec {
     /// A spec over `{body}` alone in a `Prefixed` header: the most common shape.
-    pub fn body_only(provider: Provider, algorithm: Algorithm, encoding: Encoding, header: &str, prefix: &str) -> Self {
-        Self::new(provider, algorithm, encoding, header, Shape::Prefixed(prefix.into()), "{body}")
+    pub fn body_only(
+        provider: Provider,
+        algorithm: Algorithm,
+        encoding: Encoding,
+        header: &str,
+        prefix: &str,
+    ) -> Self {
+        Self::new(
+            provider,
+            algorithm,
+            encoding,
+            header,
+            Shape::Prefixed(prefix.into()),
+            "{body}",
+        )
     }
 
     pub fn new(
@@ -192,7 +214,13 @@ impl HmacSpec {
             match part {
                 Part::Lit(s) => out.extend_from_slice(s.as_bytes()),
                 Part::Body => out.extend_from_slice(req.body),
-                Part::Timestamp => out.extend_from_slice(parsed.stamp.as_ref().map_or("", |s| s.raw.as_str()).as_bytes()),
+                Part::Timestamp => out.extend_from_slice(
+                    parsed
+                        .stamp
+                        .as_ref()
+                        .map_or("", |s| s.raw.as_str())
+                        .as_bytes(),
+                ),
                 Part::Id => out.extend_from_slice(parsed.id.as_deref().unwrap_or("").as_bytes()),
                 Part::Url => out.extend_from_slice(req.url.as_bytes()),
                 Part::Method => out.extend_from_slice(req.method.as_bytes()),
@@ -212,9 +240,8 @@ impl HmacSpec {
     }
 
     fn decode_sig(&self, text: &str, parsed: &mut Parsed) -> Option<Vec<u8>> {
-        if let Some(bytes) = self.encoding.decode(text) {
-            return Some(bytes);
-        }
+        // Hex text is also valid base64, so the other reading is kept as a
+        // loose one even when the scheme's own encoding decodes.
         if let Some(bytes) = self.encoding.other().decode(text) {
             parsed.loose.push(LooseSig {
                 bytes,
@@ -227,7 +254,7 @@ impl HmacSpec {
                 ),
             });
         }
-        None
+        self.encoding.decode(text)
     }
 
     fn parse_signature(&self, value: &str, parsed: &mut Parsed) -> Result<Option<String>, String> {
@@ -243,21 +270,40 @@ impl HmacSpec {
                 } else {
                     // Another tag (`v1=` for `v0=`, `sha1=` for `sha256=`) or none at all.
                     let (code, rest, message) = match v.split_once('=') {
-                        Some((tag, rest)) if !tag.is_empty() && tag.len() <= 8 && tag.chars().all(|c| c.is_ascii_alphanumeric()) => (
-                            HintCode::WrongVersionTag,
-                            rest,
-                            format!("The signature is tagged `{tag}=` but {} uses `{prefix}`.", self.provider),
-                        ),
+                        Some((tag, rest))
+                            if !tag.is_empty()
+                                && tag.len() <= 8
+                                && tag.chars().all(|c| c.is_ascii_alphanumeric()) =>
+                        {
+                            (
+                                HintCode::WrongVersionTag,
+                                rest,
+                                format!(
+                                    "The signature is tagged `{tag}=` but {} uses `{prefix}`.",
+                                    self.provider
+                                ),
+                            )
+                        }
                         _ => (
                             HintCode::MissingPrefix,
                             v,
-                            format!("The signature lacks the `{prefix}` prefix {} puts before it.", self.provider),
+                            format!(
+                                "The signature lacks the `{prefix}` prefix {} puts before it.",
+                                self.provider
+                            ),
                         ),
                     };
                     parsed.received.push(v.to_owned());
-                    let decoded = self.encoding.decode(rest).or_else(|| self.encoding.other().decode(rest));
+                    let decoded = self
+                        .encoding
+                        .decode(rest)
+                        .or_else(|| self.encoding.other().decode(rest));
                     if let Some(bytes) = decoded {
-                        parsed.loose.push(LooseSig { bytes, code, message });
+                        parsed.loose.push(LooseSig {
+                            bytes,
+                            code,
+                            message,
+                        });
                     }
                 }
             }
@@ -267,7 +313,9 @@ impl HmacSpec {
                     _ => None,
                 };
                 for item in value.split(*separator) {
-                    let Some((k, v)) = item.trim().split_once('=') else { continue };
+                    let Some((k, v)) = item.trim().split_once('=') else {
+                        continue;
+                    };
                     let k = k.trim();
                     if Some(k) == ts_key {
                         pair_stamp.get_or_insert_with(|| v.trim().to_owned());
@@ -281,14 +329,19 @@ impl HmacSpec {
                         parsed.loose.push(LooseSig {
                             bytes,
                             code: HintCode::WrongVersionTag,
-                            message: format!("The signature is under `{k}=` but {} reads `{key}=`.", self.provider),
+                            message: format!(
+                                "The signature is under `{k}=` but {} reads `{key}=`.",
+                                self.provider
+                            ),
                         });
                     }
                 }
             }
             Shape::VersionList { version } => {
                 for item in value.split_whitespace() {
-                    let Some((tag, sig)) = item.split_once(',') else { continue };
+                    let Some((tag, sig)) = item.split_once(',') else {
+                        continue;
+                    };
                     parsed.received.push(item.to_owned());
                     if tag == version {
                         if let Some(bytes) = self.decode_sig(sig, parsed) {
@@ -298,7 +351,10 @@ impl HmacSpec {
                         parsed.loose.push(LooseSig {
                             bytes,
                             code: HintCode::WrongVersionTag,
-                            message: format!("The signature is tagged `{tag},` but {} uses `{version},`.", self.provider),
+                            message: format!(
+                                "The signature is tagged `{tag},` but {} uses `{version},`.",
+                                self.provider
+                            ),
                         });
                     }
                 }
@@ -310,7 +366,12 @@ impl HmacSpec {
         Ok(pair_stamp)
     }
 
-    fn read_stamp(&self, req: &SignedRequest<'_>, parsed: &mut Parsed, pair_stamp: Option<String>) -> Result<(), HeaderFault> {
+    fn read_stamp(
+        &self,
+        req: &SignedRequest<'_>,
+        parsed: &mut Parsed,
+        pair_stamp: Option<String>,
+    ) -> Result<(), HeaderFault> {
         let (raw, unit, source) = match &self.timestamp {
             Timestamp::None => return Ok(()),
             Timestamp::Header { name, unit } => match parsed.read(name, req.header(name)) {
@@ -320,17 +381,27 @@ impl HmacSpec {
             Timestamp::PairField { key } => match pair_stamp {
                 Some(v) => (v, TimeUnit::Seconds, self.header.clone()),
                 None => {
-                    return Err(HeaderFault::malformed(parsed, &self.header, format!("no `{key}=` timestamp in it")));
+                    return Err(HeaderFault::malformed(
+                        parsed,
+                        &self.header,
+                        format!("no `{key}=` timestamp in it"),
+                    ));
                 }
             },
             Timestamp::BodyJson { field, unit } => {
                 let value = serde_json::from_slice::<serde_json::Value>(req.body).ok();
-                let raw = value.as_ref().and_then(|v| v.get(field)).and_then(|v| match v {
-                    serde_json::Value::Number(n) => Some(n.to_string()),
-                    serde_json::Value::String(s) => Some(s.clone()),
-                    _ => None,
+                let raw = value
+                    .as_ref()
+                    .and_then(|v| v.get(field))
+                    .and_then(|v| match v {
+                        serde_json::Value::Number(n) => Some(n.to_string()),
+                        serde_json::Value::String(s) => Some(s.clone()),
+                        _ => None,
+                    });
+                parsed.headers_read.push(super::types::HeaderRead {
+                    name: format!("body:{field}"),
+                    value: raw.clone(),
                 });
-                parsed.headers_read.push(super::types::HeaderRead { name: format!("body:{field}"), value: raw.clone() });
                 match raw {
                     Some(raw) => (raw, *unit, format!("body:{field}")),
                     None => return Ok(()),
@@ -342,14 +413,19 @@ impl HmacSpec {
                 parsed.stamp = Some(Stamp { raw, unix_s });
                 Ok(())
             }
-            None => Err(HeaderFault::malformed(parsed, &source, format!("`{raw}` is not a timestamp"))),
+            None => Err(HeaderFault::malformed(
+                parsed,
+                &source,
+                format!("`{raw}` is not a timestamp"),
+            )),
         }
     }
 }
 
 fn strip_prefix_ci<'a>(value: &'a str, prefix: &str) -> Option<&'a str> {
     let head = value.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix).then(|| &value[prefix.len()..])
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &value[prefix.len()..])
 }
 
 impl Scheme for HmacSpec {
@@ -437,7 +513,9 @@ impl Scheme for HmacSpec {
     }
 
     fn attempt(&self, key: &Key, req: &SignedRequest<'_>, parsed: &Parsed) -> Attempt {
-        let Key::Bytes(key) = key else { return Attempt::default() };
+        let Key::Bytes(key) = key else {
+            return Attempt::default();
+        };
         let signed = self.message(req, parsed);
         let mac = codec::hmac(self.algorithm, key, &signed);
         let matched = parsed.sigs.iter().any(|s| codec::ct_eq(s, &mac));
@@ -450,15 +528,28 @@ impl Scheme for HmacSpec {
         }
     }
 
-    fn sign(&self, secret: &str, parts: &SignParts<'_>, _opts: &SignOptions) -> Result<Signed, SignatureError> {
+    fn sign(
+        &self,
+        secret: &str,
+        parts: &SignParts<'_>,
+        _opts: &SignOptions,
+    ) -> Result<Signed, SignatureError> {
         let key = match self.key(secret, &Secrets::default()) {
             Ok(Key::Bytes(k)) => k,
             Ok(_) => unreachable_key(self.provider)?,
-            Err(reason) => return Err(SignatureError::BadSecret { provider: self.provider, reason }),
+            Err(reason) => {
+                return Err(SignatureError::BadSecret {
+                    provider: self.provider,
+                    reason,
+                });
+            }
         };
         let mut parsed = Parsed::default();
         let mut headers = Vec::new();
-        let id = parts.id.map(str::to_owned).unwrap_or_else(|| made_up_id(parts));
+        let id = parts
+            .id
+            .map(str::to_owned)
+            .unwrap_or_else(|| made_up_id(parts));
         if let Some(id_header) = &self.id_header {
             headers.push((id_header.clone(), id.clone()));
             parsed.id = Some(id);
@@ -474,8 +565,17 @@ impl Scheme for HmacSpec {
             // The body carries it; re-signing leaves the body as it is.
             Timestamp::BodyJson { .. } => None,
         };
-        parsed.stamp = raw_stamp.clone().map(|raw| Stamp { raw, unix_s: parts.now_s });
-        let req = SignedRequest { method: parts.method, url: parts.url, headers: parts.headers, body: parts.body, received_at_us: 0 };
+        parsed.stamp = raw_stamp.clone().map(|raw| Stamp {
+            raw,
+            unix_s: parts.now_s,
+        });
+        let req = SignedRequest {
+            method: parts.method,
+            url: parts.url,
+            headers: parts.headers,
+            body: parts.body,
+            received_at_us: 0,
+        };
         let mac = codec::hmac(self.algorithm, &key, &self.message(&req, &parsed));
         let value = match (&self.shape, &self.timestamp, raw_stamp) {
             (Shape::Pairs { separator, .. }, Timestamp::PairField { key }, Some(ts)) => {
@@ -484,10 +584,16 @@ impl Scheme for HmacSpec {
             _ => self.written(&mac),
         };
         headers.insert(0, (self.header.clone(), value));
-        Ok(Signed { headers, body: None })
+        Ok(Signed {
+            headers,
+            body: None,
+        })
     }
 }
 
 fn unreachable_key(provider: Provider) -> Result<Vec<u8>, SignatureError> {
-    Err(SignatureError::BadSecret { provider, reason: "not an HMAC key".into() })
+    Err(SignatureError::BadSecret {
+        provider,
+        reason: "not an HMAC key".into(),
+    })
 }

@@ -30,7 +30,13 @@ fn v3() -> HmacSpec {
         Shape::Prefixed(String::new()),
         "{method}{url}{body}{timestamp}",
     )
-    .timestamp(Timestamp::Header { name: "X-HubSpot-Request-Timestamp".into(), unit: TimeUnit::Millis }, Some(300))
+    .timestamp(
+        Timestamp::Header {
+            name: "X-HubSpot-Request-Timestamp".into(),
+            unit: TimeUnit::Millis,
+        },
+        Some(300),
+    )
 }
 
 /// HubSpot signs the URI with these escapes decoded (its docs list them).
@@ -55,7 +61,10 @@ fn decode_uri(url: &str) -> String {
     while let Some(i) = rest.find('%') {
         out.push_str(&rest[..i]);
         let tail = &rest[i..];
-        match ESCAPES.iter().find(|(esc, _)| tail.get(..3).is_some_and(|t| t.eq_ignore_ascii_case(esc))) {
+        match ESCAPES
+            .iter()
+            .find(|(esc, _)| tail.get(..3).is_some_and(|t| t.eq_ignore_ascii_case(esc)))
+        {
             Some((_, ch)) => {
                 out.push_str(ch);
                 rest = &tail[3..];
@@ -86,7 +95,10 @@ impl Scheme for HubspotScheme {
     }
 
     fn describe(&self) -> String {
-        format!("{}; legacy v1/v2: SHA-256 hex of secret (+ method + URI) + body in `{LEGACY}`", v3().describe())
+        format!(
+            "{}; legacy v1/v2: SHA-256 hex of secret (+ method + URI) + body in `{LEGACY}`",
+            v3().describe()
+        )
     }
 
     fn uses_url(&self) -> bool {
@@ -105,11 +117,19 @@ impl Scheme for HubspotScheme {
         }
         let mut p = Parsed::default();
         let sig = p.read(LEGACY, req.header(LEGACY)).unwrap_or_default();
-        let version = p.read(VERSION, req.header(VERSION)).unwrap_or_else(|| "v1".into());
+        let version = p
+            .read(VERSION, req.header(VERSION))
+            .unwrap_or_else(|| "v1".into());
         p.variant = match version.trim().to_ascii_lowercase().as_str() {
             "v1" => "v1",
             "v2" => "v2",
-            other => return Err(HeaderFault::malformed(&p, VERSION, format!("unknown version `{other}`"))),
+            other => {
+                return Err(HeaderFault::malformed(
+                    &p,
+                    VERSION,
+                    format!("unknown version `{other}`"),
+                ));
+            }
         };
         p.received.push(sig.trim().to_owned());
         match hex::decode(sig.trim()) {
@@ -130,7 +150,9 @@ impl Scheme for HubspotScheme {
             attempt.url = Some(req.url.to_owned());
             return attempt;
         }
-        let Key::Bytes(secret) = key else { return Attempt::default() };
+        let Key::Bytes(secret) = key else {
+            return Attempt::default();
+        };
         let signed = legacy_message(parsed.variant, secret, req);
         let digest = codec::sha256(&[&signed]);
         // The signed string starts with the secret: show it without it.
@@ -144,11 +166,33 @@ impl Scheme for HubspotScheme {
         }
     }
 
-    fn sign(&self, secret: &str, parts: &SignParts<'_>, opts: &SignOptions) -> Result<Signed, SignatureError> {
+    fn sign(
+        &self,
+        secret: &str,
+        parts: &SignParts<'_>,
+        opts: &SignOptions,
+    ) -> Result<Signed, SignatureError> {
         let uri = decode_uri(parts.url);
-        let mut signed = v3().sign(secret, &SignParts { url: &uri, ..*parts }, opts)?;
-        let req = SignedRequest { method: parts.method, url: parts.url, headers: parts.headers, body: parts.body, received_at_us: 0 };
-        let version = req.header(VERSION).map(|v| v.trim().to_ascii_lowercase()).filter(|v| v == "v2").unwrap_or("v1".into());
+        let mut signed = v3().sign(
+            secret,
+            &SignParts {
+                url: &uri,
+                ..*parts
+            },
+            opts,
+        )?;
+        let req = SignedRequest {
+            method: parts.method,
+            url: parts.url,
+            headers: parts.headers,
+            body: parts.body,
+            received_at_us: 0,
+        };
+        let version = req
+            .header(VERSION)
+            .map(|v| v.trim().to_ascii_lowercase())
+            .filter(|v| v == "v2")
+            .unwrap_or("v1".into());
         let digest = codec::sha256(&[&legacy_message(&version, secret.as_bytes(), &req)]);
         signed.headers.push((LEGACY.into(), hex::encode(digest)));
         signed.headers.push((VERSION.into(), version));

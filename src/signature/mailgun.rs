@@ -11,7 +11,9 @@
 use serde_json::Value;
 
 use super::codec::{self, Algorithm, form_encode, parse_form};
-use super::scheme::{Attempt, HeaderFault, Key, Parsed, Scheme, SignOptions, Signed, Stamp, made_up_id};
+use super::scheme::{
+    Attempt, HeaderFault, Key, Parsed, Scheme, SignOptions, Signed, Stamp, made_up_id,
+};
 use super::types::{HeaderRead, SignParts, SignatureError, SignedRequest};
 use super::{Provider, Secrets};
 
@@ -25,11 +27,17 @@ fn fields(body: &[u8]) -> [Option<String>; 3] {
         let sig = v.get("signature");
         return FIELDS.map(|f| sig.and_then(|s| s.get(f)).and_then(json_text));
     }
-    if body.starts_with(b"--") {
+    if body.starts_with(b"--") && body.windows(6).any(|w| w == b"name=\"") {
         return FIELDS.map(|f| multipart_field(body, f));
     }
     let form = parse_form(body);
-    FIELDS.map(|f| form.iter().find(|(k, _)| k == f).map(|(_, v)| v.clone()))
+    // The last occurrence wins, so fields appended by `sign` override stale ones.
+    FIELDS.map(|f| {
+        form.iter()
+            .rev()
+            .find(|(k, _)| k == f)
+            .map(|(_, v)| v.clone())
+    })
 }
 
 fn json_text(v: &Value) -> Option<String> {
@@ -46,9 +54,15 @@ fn multipart_field(body: &[u8], field: &str) -> Option<String> {
     let needle = format!("name=\"{field}\"");
     let at = text.find(&needle)? + needle.len();
     let rest = &text[at..];
-    let start = rest.find("\r\n\r\n").map(|i| i + 4).or_else(|| rest.find("\n\n").map(|i| i + 2))?;
+    let start = rest
+        .find("\r\n\r\n")
+        .map(|i| i + 4)
+        .or_else(|| rest.find("\n\n").map(|i| i + 2))?;
     let value = &rest[start..];
-    let end = value.find("\r\n--").or_else(|| value.find("\n--")).unwrap_or(value.len());
+    let end = value
+        .find("\r\n--")
+        .or_else(|| value.find("\n--"))
+        .unwrap_or(value.len());
     Some(value[..end].trim().to_owned())
 }
 
@@ -70,7 +84,10 @@ impl Scheme for MailgunScheme {
         let mut p = Parsed::default();
         let [ts, token, sig] = fields(req.body);
         for (name, value) in FIELDS.iter().zip([&ts, &token, &sig]) {
-            p.headers_read.push(HeaderRead { name: format!("body:signature.{name}"), value: value.clone() });
+            p.headers_read.push(HeaderRead {
+                name: format!("body:signature.{name}"),
+                value: value.clone(),
+            });
         }
         let (Some(ts), Some(token), Some(sig)) = (ts, token, sig) else {
             return Err(HeaderFault::missing(&p, "body:signature"));
@@ -78,10 +95,20 @@ impl Scheme for MailgunScheme {
         p.received.push(sig.clone());
         match hex::decode(sig.trim()) {
             Ok(bytes) => p.sigs.push(bytes),
-            Err(_) => return Err(HeaderFault::malformed(&p, "body:signature.signature", "not hex")),
+            Err(_) => {
+                return Err(HeaderFault::malformed(
+                    &p,
+                    "body:signature.signature",
+                    "not hex",
+                ));
+            }
         }
         let Ok(unix_s) = ts.trim().parse::<i64>() else {
-            return Err(HeaderFault::malformed(&p, "body:signature.timestamp", "not Unix seconds"));
+            return Err(HeaderFault::malformed(
+                &p,
+                "body:signature.timestamp",
+                "not Unix seconds",
+            ));
         };
         p.stamp = Some(Stamp { raw: ts, unix_s });
         p.id = Some(token);
@@ -93,9 +120,15 @@ impl Scheme for MailgunScheme {
     }
 
     fn attempt(&self, key: &Key, _req: &SignedRequest<'_>, parsed: &Parsed) -> Attempt {
-        let Key::Bytes(key) = key else { return Attempt::default() };
+        let Key::Bytes(key) = key else {
+            return Attempt::default();
+        };
         let ts = parsed.stamp.as_ref().map_or("", |s| s.raw.as_str());
-        let signed = [ts.as_bytes(), parsed.id.as_deref().unwrap_or_default().as_bytes()].concat();
+        let signed = [
+            ts.as_bytes(),
+            parsed.id.as_deref().unwrap_or_default().as_bytes(),
+        ]
+        .concat();
         let mac = codec::hmac(Algorithm::Sha256, key, &signed);
         Attempt {
             matched: parsed.sigs.iter().any(|s| codec::ct_eq(s, &mac)),
@@ -106,10 +139,22 @@ impl Scheme for MailgunScheme {
         }
     }
 
-    fn sign(&self, secret: &str, parts: &SignParts<'_>, _opts: &SignOptions) -> Result<Signed, SignatureError> {
+    fn sign(
+        &self,
+        secret: &str,
+        parts: &SignParts<'_>,
+        _opts: &SignOptions,
+    ) -> Result<Signed, SignatureError> {
         let ts = parts.now_s.to_string();
-        let token = parts.id.map(str::to_owned).unwrap_or_else(|| made_up_id(parts).replace("msg_", ""));
-        let sig = hex::encode(codec::hmac(Algorithm::Sha256, secret.as_bytes(), format!("{ts}{token}").as_bytes()));
+        let token = parts
+            .id
+            .map(str::to_owned)
+            .unwrap_or_else(|| made_up_id(parts).replace("msg_", ""));
+        let sig = hex::encode(codec::hmac(
+            Algorithm::Sha256,
+            secret.as_bytes(),
+            format!("{ts}{token}").as_bytes(),
+        ));
         let body = match serde_json::from_slice::<Value>(parts.body) {
             Ok(Value::Object(mut map)) => {
                 let mut s = serde_json::Map::new();
@@ -122,7 +167,8 @@ impl Scheme for MailgunScheme {
             Ok(_) => {
                 return Err(SignatureError::NotHeaderSigned {
                     provider: Provider::Mailgun,
-                    explanation: "a JSON body must be an object to carry the `signature` fields".into(),
+                    explanation: "a JSON body must be an object to carry the `signature` fields"
+                        .into(),
                 });
             }
             Err(_) => {
@@ -130,7 +176,11 @@ impl Scheme for MailgunScheme {
                     .body
                     .split(|&b| b == b'&')
                     .filter(|p| !p.is_empty())
-                    .filter(|p| !FIELDS.iter().any(|f| p.starts_with(format!("{f}=").as_bytes()) || *p == f.as_bytes()))
+                    .filter(|p| {
+                        !FIELDS.iter().any(|f| {
+                            p.starts_with(format!("{f}=").as_bytes()) || *p == f.as_bytes()
+                        })
+                    })
                     .map(|p| String::from_utf8_lossy(p).into_owned())
                     .collect();
                 for (k, v) in [("timestamp", ts), ("token", token), ("signature", sig)] {
@@ -139,6 +189,9 @@ impl Scheme for MailgunScheme {
                 pairs.join("&").into_bytes()
             }
         };
-        Ok(Signed { headers: Vec::new(), body: Some(body) })
+        Ok(Signed {
+            headers: Vec::new(),
+            body: Some(body),
+        })
     }
 }

@@ -54,8 +54,8 @@ pub use detect::{detect, event_id};
 pub use hmac_spec::TimeUnit;
 pub use scheme::{SignOptions, Signed};
 pub use types::{
-    Evidence, HeaderRead, Hint, HintCode, Secret, Secrets, SignParts, SignatureError, SignedBytes, SignedRequest,
-    TimestampEvidence, Verdict, VerdictKind, VerifyOptions,
+    Evidence, HeaderRead, Hint, HintCode, Secret, Secrets, SignParts, SignatureError, SignedBytes,
+    SignedRequest, TimestampEvidence, Verdict, VerdictKind, VerifyOptions,
 };
 
 use scheme::Scheme;
@@ -174,7 +174,10 @@ impl FromStr for Provider {
     }
 }
 
-fn scheme_for(provider: Provider, generic: Option<&generic::GenericConfig>) -> Result<Box<dyn Scheme>, SignatureError> {
+fn scheme_for(
+    provider: Provider,
+    generic: Option<&generic::GenericConfig>,
+) -> Result<Box<dyn Scheme>, SignatureError> {
     Ok(match provider {
         Provider::Stripe => Box::new(stripe::scheme()),
         Provider::Github => Box::new(github::GithubScheme),
@@ -202,7 +205,9 @@ fn scheme_for(provider: Provider, generic: Option<&generic::GenericConfig>) -> R
         Provider::Sentry => Box::new(sentry::scheme()),
         Provider::Generic => {
             let config = generic.ok_or_else(|| {
-                SignatureError::BadGenericConfig("the generic scheme needs its header, template and encoding".into())
+                SignatureError::BadGenericConfig(
+                    "the generic scheme needs its header, template and encoding".into(),
+                )
             })?;
             Box::new(config.spec()?)
         }

@@ -20,14 +20,20 @@ const HEADER: &str = "X-Twilio-Signature";
 /// The URL as given, without its port, and with the default port added.
 fn url_spellings(url: &str) -> Vec<String> {
     let mut out = vec![url.to_owned()];
-    let Some((scheme, rest)) = url.split_once("://") else { return out };
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return out;
+    };
     let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let (authority, tail) = rest.split_at(end);
     let (host, port) = split_port(authority);
     let spelled = match port {
         Some(_) => format!("{scheme}://{host}{tail}"),
         None => {
-            let default = if scheme.eq_ignore_ascii_case("https") { 443 } else { 80 };
+            let default = if scheme.eq_ignore_ascii_case("https") {
+                443
+            } else {
+                80
+            };
             format!("{scheme}://{host}:{default}{tail}")
         }
     };
@@ -40,11 +46,15 @@ fn url_spellings(url: &str) -> Vec<String> {
 fn body_sha256_param(url: &str) -> Option<String> {
     let query = url.split_once('?')?.1;
     let query = query.split('#').next().unwrap_or(query);
-    parse_form(query.as_bytes()).into_iter().find(|(k, _)| k == "bodySHA256").map(|(_, v)| v)
+    parse_form(query.as_bytes())
+        .into_iter()
+        .find(|(k, _)| k == "bodySHA256")
+        .map(|(_, v)| v)
 }
 
 fn is_json(req: &SignedRequest<'_>) -> bool {
-    req.header("Content-Type").is_some_and(|c| c.to_ascii_lowercase().contains("json"))
+    req.header("Content-Type")
+        .is_some_and(|c| c.to_ascii_lowercase().contains("json"))
 }
 
 /// The signed string for one spelling of the URL.
@@ -69,7 +79,9 @@ impl Scheme for TwilioScheme {
     }
 
     fn describe(&self) -> String {
-        format!("HMAC-SHA1 in `{HEADER}`, base64, over {{url}} + sorted form params (or {{url}} with bodySHA256 for JSON)")
+        format!(
+            "HMAC-SHA1 in `{HEADER}`, base64, over {{url}} + sorted form params (or {{url}} with bodySHA256 for JSON)"
+        )
     }
 
     fn uses_url(&self) -> bool {
@@ -78,7 +90,9 @@ impl Scheme for TwilioScheme {
 
     fn parse(&self, req: &SignedRequest<'_>) -> Result<Parsed, HeaderFault> {
         let mut p = Parsed::default();
-        let Some(sig) = p.read(HEADER, req.header(HEADER)) else { return Err(HeaderFault::missing(&p, HEADER)) };
+        let Some(sig) = p.read(HEADER, req.header(HEADER)) else {
+            return Err(HeaderFault::missing(&p, HEADER));
+        };
         p.received.push(sig.trim().to_owned());
         match codec::decode_base64(&sig) {
             Some(bytes) => p.sigs.push(bytes),
@@ -92,7 +106,9 @@ impl Scheme for TwilioScheme {
     }
 
     fn attempt(&self, key: &Key, req: &SignedRequest<'_>, parsed: &Parsed) -> Attempt {
-        let Key::Bytes(key) = key else { return Attempt::default() };
+        let Key::Bytes(key) = key else {
+            return Attempt::default();
+        };
         let body_ok = match body_sha256_param(req.url) {
             Some(want) => hex::encode(codec::sha256(&[req.body])).eq_ignore_ascii_case(want.trim()),
             None => true,
@@ -117,18 +133,38 @@ impl Scheme for TwilioScheme {
         first.unwrap_or_default()
     }
 
-    fn sign(&self, secret: &str, parts: &SignParts<'_>, _opts: &SignOptions) -> Result<Signed, SignatureError> {
+    fn sign(
+        &self,
+        secret: &str,
+        parts: &SignParts<'_>,
+        _opts: &SignOptions,
+    ) -> Result<Signed, SignatureError> {
         if let Some(want) = body_sha256_param(parts.url) {
             let have = hex::encode(codec::sha256(&[parts.body]));
             if !have.eq_ignore_ascii_case(want.trim()) {
                 return Err(SignatureError::MissingInput {
                     provider: Provider::Twilio,
-                    what: format!("the URL's bodySHA256 to be the body's hash: set bodySHA256={have} in the URL"),
+                    what: format!(
+                        "the URL's bodySHA256 to be the body's hash: set bodySHA256={have} in the URL"
+                    ),
                 });
             }
         }
-        let req = SignedRequest { method: parts.method, url: parts.url, headers: parts.headers, body: parts.body, received_at_us: 0 };
-        let mac = codec::hmac(Algorithm::Sha1, secret.as_bytes(), &message(parts.url, &req));
-        Ok(Signed { headers: vec![(HEADER.into(), codec::base64(&mac))], body: None })
+        let req = SignedRequest {
+            method: parts.method,
+            url: parts.url,
+            headers: parts.headers,
+            body: parts.body,
+            received_at_us: 0,
+        };
+        let mac = codec::hmac(
+            Algorithm::Sha1,
+            secret.as_bytes(),
+            &message(parts.url, &req),
+        );
+        Ok(Signed {
+            headers: vec![(HEADER.into(), codec::base64(&mac))],
+            body: None,
+        })
     }
 }

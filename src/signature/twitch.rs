@@ -17,5 +17,11 @@ pub(crate) fn scheme() -> HmacSpec {
         "{id}{timestamp}{body}",
     )
     .id_header("Twitch-Eventsub-Message-Id")
-    .timestamp(Timestamp::Header { name: "Twitch-Eventsub-Message-Timestamp".into(), unit: TimeUnit::Rfc3339 }, Some(600))
+    .timestamp(
+        Timestamp::Header {
+            name: "Twitch-Eventsub-Message-Timestamp".into(),
+            unit: TimeUnit::Rfc3339,
+        },
+        Some(600),
+    )
 }

@@ -15,31 +15,60 @@ pub(crate) fn body_variants(body: &[u8]) -> Vec<BodyVariant> {
     let mut out: Vec<BodyVariant> = Vec::new();
     let mut push = |candidate: Vec<u8>, code, message| {
         if candidate != body && !out.iter().any(|v| v.body == candidate) {
-            out.push(BodyVariant { body: candidate, code, message });
+            out.push(BodyVariant {
+                body: candidate,
+                code,
+                message,
+            });
         }
     };
-    if let Some(stripped) = body.strip_suffix(b"\r\n").or_else(|| body.strip_suffix(b"\n")) {
-        push(stripped.to_vec(), HintCode::BodyTrailingNewline, "The body gained a trailing newline after it was signed.");
+    if let Some(stripped) = body
+        .strip_suffix(b"\r\n")
+        .or_else(|| body.strip_suffix(b"\n"))
+    {
+        push(
+            stripped.to_vec(),
+            HintCode::BodyTrailingNewline,
+            "The body gained a trailing newline after it was signed.",
+        );
     } else {
-        push([body, b"\n"].concat(), HintCode::BodyTrailingNewline, "The body lost its trailing newline after it was signed.");
+        push(
+            [body, b"\n"].concat(),
+            HintCode::BodyTrailingNewline,
+            "The body lost its trailing newline after it was signed.",
+        );
     }
     if serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok()
         && let Some(tokens) = json_tokens(body)
     {
-        let msg = "The JSON body was re-serialised (whitespace changed) after it was signed: verify the raw bytes.";
-        push(render(&tokens, Layout::Compact), HintCode::BodyJsonReserialized, msg);
-        push(render(&tokens, Layout::Spaced), HintCode::BodyJsonReserialized, msg);
-        push(render(&tokens, Layout::Pretty(2)), HintCode::BodyJsonReserialized, msg);
-        push(render(&tokens, Layout::Pretty(4)), HintCode::BodyJsonReserialized, msg);
+        let msg_json = "The JSON body was re-serialised (whitespace changed) after it was signed: verify the raw bytes.";
         let msg = "The JSON body's non-ASCII characters changed between `\\u` escapes and raw UTF-8 after it was signed.";
         push(unescape_unicode(body), HintCode::BodyUnicodeEscapes, msg);
         push(escape_unicode(body), HintCode::BodyUnicodeEscapes, msg);
-        let compact = render(&tokens, Layout::Compact);
-        push(escape_unicode(&compact), HintCode::BodyUnicodeEscapes, msg);
-        push(unescape_unicode(&compact), HintCode::BodyUnicodeEscapes, msg);
         let msg = "The JSON body's slashes changed between `\\/` and `/` after it was signed.";
         push(replace(body, b"\\/", b"/"), HintCode::BodySlashEscapes, msg);
         push(escape_slashes(body), HintCode::BodySlashEscapes, msg);
+        // Re-serialisers usually also rewrite `\u` escapes, so each layout is
+        // tried as is, escaped and unescaped.
+        for layout in [
+            Layout::Compact,
+            Layout::Spaced,
+            Layout::Pretty(2),
+            Layout::Pretty(4),
+        ] {
+            let laid = render(&tokens, layout);
+            push(
+                escape_unicode(&laid),
+                HintCode::BodyJsonReserialized,
+                msg_json,
+            );
+            push(
+                unescape_unicode(&laid),
+                HintCode::BodyJsonReserialized,
+                msg_json,
+            );
+            push(laid, HintCode::BodyJsonReserialized, msg_json);
+        }
     } else if looks_like_form(body) {
         let msg = "The form body was URL-decoded or re-encoded after it was signed.";
         push(reencode_form(body), HintCode::BodyFormDecoded, msg);
@@ -49,7 +78,9 @@ pub(crate) fn body_variants(body: &[u8]) -> Vec<BodyVariant> {
 }
 
 fn looks_like_form(body: &[u8]) -> bool {
-    !body.is_empty() && body.contains(&b'=') && !body.iter().any(|b| matches!(b, b'\n' | b'{' | b'<'))
+    !body.is_empty()
+        && body.contains(&b'=')
+        && !body.iter().any(|b| matches!(b, b'\n' | b'{' | b'<'))
 }
 
 fn reencode_form(body: &[u8]) -> Vec<u8> {
@@ -70,7 +101,11 @@ fn decode_form(body: &[u8]) -> Vec<u8> {
     let pairs: Vec<String> = body
         .split(|&b| b == b'&')
         .map(|pair| match pair.iter().position(|&b| b == b'=') {
-            Some(i) => format!("{}={}", form_decode(&pair[..i]), form_decode(&pair[i + 1..])),
+            Some(i) => format!(
+                "{}={}",
+                form_decode(&pair[..i]),
+                form_decode(&pair[i + 1..])
+            ),
             None => form_decode(pair),
         })
         .collect();
@@ -116,7 +151,9 @@ fn escape_slashes(body: &[u8]) -> Vec<u8> {
 /// Non-ASCII characters become `\uXXXX` (surrogate pairs above the BMP),
 /// lowercase as JavaScript, Python and PHP write them.
 fn escape_unicode(body: &[u8]) -> Vec<u8> {
-    let Ok(text) = std::str::from_utf8(body) else { return body.to_vec() };
+    let Ok(text) = std::str::from_utf8(body) else {
+        return body.to_vec();
+    };
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if c.is_ascii() {
@@ -141,28 +178,29 @@ fn unescape_unicode(body: &[u8]) -> Vec<u8> {
         u32::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok()
     };
     while i < body.len() {
-        if body[i] == b'\\' && body.get(i + 1) == Some(&b'u') {
-            if let Some(hi) = hex4(i + 2) {
-                let (code, len) = if (0xD800..0xDC00).contains(&hi)
-                    && body.get(i + 6..i + 8) == Some(b"\\u")
-                    && let Some(lo) = hex4(i + 8).filter(|lo| (0xDC00..0xE000).contains(lo))
-                {
-                    (0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00), 12)
-                } else {
-                    (hi, 6)
-                };
-                if code >= 0x80
-                    && let Some(c) = char::from_u32(code)
-                {
-                    let mut buf = [0u8; 4];
-                    out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-                    i += len;
-                    continue;
-                }
+        if body[i] == b'\\'
+            && body.get(i + 1) == Some(&b'u')
+            && let Some(hi) = hex4(i + 2)
+        {
+            let (code, len) = if (0xD800..0xDC00).contains(&hi)
+                && body.get(i + 6..i + 8) == Some(b"\\u")
+                && let Some(lo) = hex4(i + 8).filter(|lo| (0xDC00..0xE000).contains(lo))
+            {
+                (0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00), 12)
+            } else {
+                (hi, 6)
+            };
+            if code >= 0x80
+                && let Some(c) = char::from_u32(code)
+            {
+                let mut buf = [0u8; 4];
+                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                i += len;
+                continue;
             }
-            // Copy the escape's backslash and the next byte together so an
-            // escaped backslash followed by `u` is not misread.
         }
+        // Copy an escape's backslash and the next byte together so an
+        // escaped backslash followed by `u` is not misread.
         if body[i] == b'\\' && i + 1 < body.len() {
             out.extend_from_slice(&body[i..i + 2]);
             i += 2;
@@ -267,7 +305,9 @@ fn render(tokens: &[Token<'_>], layout: Layout) -> Vec<u8> {
 /// Other spellings of a URL that senders and proxies commonly produce, each
 /// with what differs.
 pub(crate) fn url_variants(url: &str) -> Vec<String> {
-    let Some((scheme, rest)) = url.split_once("://") else { return Vec::new() };
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return Vec::new();
+    };
     let (before_frag, _) = rest.split_once('#').unwrap_or((rest, ""));
     let (authority_path, query) = match before_frag.split_once('?') {
         Some((a, q)) => (a, Some(q)),
@@ -320,7 +360,10 @@ pub(crate) fn url_variants(url: &str) -> Vec<String> {
 /// Splits `host:port`, leaving `[v6]` hosts whole.
 pub(crate) fn split_port(authority: &str) -> (&str, Option<&str>) {
     match authority.rfind(':') {
-        Some(i) if !authority[i..].contains(']') && authority[i + 1..].bytes().all(|b| b.is_ascii_digit()) => {
+        Some(i)
+            if !authority[i..].contains(']')
+                && authority[i + 1..].bytes().all(|b| b.is_ascii_digit()) =>
+        {
             (&authority[..i], Some(&authority[i + 1..]))
         }
         _ => (authority, None),
@@ -335,7 +378,11 @@ mod tests {
     fn json_layouts_keep_scalars_exactly() {
         let body = br#"{"a": [1, 2.50, {}], "b": "x \" , y"}"#;
         let tokens = json_tokens(body).expect("valid JSON tokenises");
-        assert_eq!(render(&tokens, Layout::Compact), br#"{"a":[1,2.50,{}],"b":"x \" , y"}"#.to_vec(), "compact drops whitespace outside strings only");
+        assert_eq!(
+            render(&tokens, Layout::Compact),
+            br#"{"a":[1,2.50,{}],"b":"x \" , y"}"#.to_vec(),
+            "compact drops whitespace outside strings only"
+        );
         assert_eq!(
             String::from_utf8(render(&tokens, Layout::Pretty(2))).expect("utf8"),
             "{\n  \"a\": [\n    1,\n    2.50,\n    {}\n  ],\n  \"b\": \"x \\\" , y\"\n}",
@@ -347,17 +394,39 @@ mod tests {
     fn unicode_escapes_round_trip() {
         let raw = "{\"k\":\"é😀\"}".as_bytes();
         let escaped = escape_unicode(raw);
-        assert_eq!(escaped, br#"{"k":"\u00e9\ud83d\ude00"}"#.to_vec(), "non-ASCII becomes lowercase \\u escapes");
-        assert_eq!(unescape_unicode(&escaped), raw.to_vec(), "unescaping restores the raw UTF-8");
-        assert_eq!(unescape_unicode(br#""\\u00e9""#), br#""\\u00e9""#.to_vec(), "an escaped backslash is not an escape");
+        assert_eq!(
+            escaped,
+            br#"{"k":"\u00e9\ud83d\ude00"}"#.to_vec(),
+            "non-ASCII becomes lowercase \\u escapes"
+        );
+        assert_eq!(
+            unescape_unicode(&escaped),
+            raw.to_vec(),
+            "unescaping restores the raw UTF-8"
+        );
+        assert_eq!(
+            unescape_unicode(br#""\\u00e9""#),
+            br#""\\u00e9""#.to_vec(),
+            "an escaped backslash is not an escape"
+        );
     }
 
     #[test]
     fn url_variants_cover_scheme_port_and_query() {
         let v = url_variants("https://example.com/hook?x=1");
-        for expected in ["http://example.com/hook?x=1", "https://example.com:443/hook?x=1", "https://example.com/hook"] {
-            assert!(v.iter().any(|u| u == expected), "variants should include {expected}: {v:?}");
+        for expected in [
+            "http://example.com/hook?x=1",
+            "https://example.com:443/hook?x=1",
+            "https://example.com/hook",
+        ] {
+            assert!(
+                v.iter().any(|u| u == expected),
+                "variants should include {expected}: {v:?}"
+            );
         }
-        assert!(!v.iter().any(|u| u == "https://example.com/hook?x=1"), "the URL itself is not a variant");
+        assert!(
+            !v.iter().any(|u| u == "https://example.com/hook?x=1"),
+            "the URL itself is not a variant"
+        );
     }
 }

@@ -11,8 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::search;
 use crate::error::{Error, Result};
 use crate::model::{
-    Delivery, DeliveryId, DeliverySummary, Header, NewDelivery, Response, SentResponse, decode_headers,
-    encode_headers,
+    Delivery, DeliveryId, DeliverySummary, Header, NewDelivery, Response, SentResponse, decode_headers, encode_headers,
 };
 
 pub const FLAG_TRUNCATED: i64 = 1;
@@ -221,7 +220,8 @@ pub fn list_deliveries(conn: &Connection, filter: &ListFilter) -> Result<Page> {
         conditions.push(format!("d.status BETWEEN {lo} AND {hi}"));
     }
     let from = if fts { "delivery_fts f JOIN deliveries d ON d.seq = f.rowid" } else { "deliveries d" };
-    let where_clause = if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
+    let where_clause =
+        if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
     let sql = format!("SELECT {SUMMARY_COLUMNS} FROM {from} {where_clause} ORDER BY {key} DESC LIMIT {}", limit + 1);
     let mut stmt = conn.prepare_cached(&sql)?;
     let mut items: Vec<DeliverySummary> =
@@ -254,9 +254,8 @@ pub fn list_between(conn: &Connection, after: i64, upto: i64, limit: u32) -> Res
 }
 
 pub fn count_between(conn: &Connection, after: i64, upto: i64) -> Result<u64> {
-    let n: i64 = conn.query_row("SELECT count(*) FROM deliveries WHERE seq > ?1 AND seq <= ?2", [after, upto], |r| {
-        r.get(0)
-    })?;
+    let n: i64 =
+        conn.query_row("SELECT count(*) FROM deliveries WHERE seq > ?1 AND seq <= ?2", [after, upto], |r| r.get(0))?;
     Ok(n as u64)
 }
 
@@ -314,9 +313,7 @@ pub struct Stats {
 
 /// Count and bytes, of everything or of the paths starting with a prefix.
 pub fn stats(conn: &Connection, path_prefix: Option<&str>) -> rusqlite::Result<Stats> {
-    let map = |r: &Row| {
-        Ok(Stats { count: r.get::<_, i64>(0)? as u64, bytes: r.get::<_, i64>(1)? as u64 })
-    };
+    let map = |r: &Row| Ok(Stats { count: r.get::<_, i64>(0)? as u64, bytes: r.get::<_, i64>(1)? as u64 });
     match path_prefix.filter(|p| !p.is_empty()) {
         None => conn.query_row("SELECT coalesce(sum(count), 0), coalesce(sum(bytes), 0) FROM path_stats", [], map),
         Some(prefix) => conn.query_row(

@@ -38,10 +38,7 @@ impl Readers {
     }
 
     /// Runs `f` on a pooled connection on tokio's blocking pool.
-    pub async fn run<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&Connection) -> Result<T> + Send + 'static,
-    ) -> Result<T> {
+    pub async fn run<T: Send + 'static>(&self, f: impl FnOnce(&Connection) -> Result<T> + Send + 'static) -> Result<T> {
         let this = self.clone();
         tokio::task::spawn_blocking(move || this.with(f)).await.map_err(|_| Error::StoreClosed)?
     }

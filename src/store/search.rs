@@ -9,10 +9,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 const MAX_INDEXED_BODY: usize = 1024 * 1024;
 
 pub fn cursor(conn: &Connection) -> rusqlite::Result<i64> {
-    Ok(conn
-        .query_row("SELECT value FROM meta WHERE key = 'fts_cursor'", [], |r| r.get(0))
-        .optional()?
-        .unwrap_or(0))
+    Ok(conn.query_row("SELECT value FROM meta WHERE key = 'fts_cursor'", [], |r| r.get(0)).optional()?.unwrap_or(0))
 }
 
 fn set_cursor(tx: &Transaction, seq: i64) -> rusqlite::Result<()> {

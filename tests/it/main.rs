@@ -1,1 +1,9 @@
+//! Integration tests of the core over real loopback sockets and real SQLite
+//! files. One binary; its modules mirror `src/`.
 
+mod api;
+mod capture;
+mod cli;
+mod crash;
+mod store;
+mod support;

@@ -1,0 +1,46 @@
+//! `hookscope serve`: run headless until interrupted.
+
+use std::io::Write;
+
+use crate::error::Result;
+use crate::serve::{ServeConfig, start};
+
+pub async fn serve(config: ServeConfig, out: &mut dyn Write) -> Result<()> {
+    if !config.capture.addr.ip().is_loopback() {
+        eprintln!(
+            "hookscope: warning: the capture listener on {} is reachable from other machines; \
+             anyone who can reach it can send deliveries",
+            config.capture.addr
+        );
+    }
+    let running = start(config.clone()).await?;
+    let capture = running.capture_url();
+    let login = format!("{}{}", running.api_url(), running.auth.login_path()?);
+    // Printing is best-effort: a closed stdout must not stop the server.
+    let _ = write!(
+        out,
+        "Hookscope {version}\n\
+         Capture   {capture}        send webhooks here (point your tunnel at it)\n\
+         API       {api}\n\
+         Sign in   {login}   (opens the UI signed in; works once)\n\
+         Token     {token}   (Authorization: Bearer <token>)\n\
+         Database  {db}\n\
+         Try       curl -X POST {capture}/hello -H 'content-type: application/json' -d '{{\"hello\":\"world\"}}'\n",
+        version = env!("CARGO_PKG_VERSION"),
+        api = running.api_url(),
+        token = running.auth.token(),
+        db = config.store.path.display(),
+    );
+    let _ = out.flush();
+    shutdown_signal().await;
+    running.shutdown().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending().await } } => {}
+    }
+}

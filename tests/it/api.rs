@@ -1,0 +1,220 @@
+//! The control API: the token, Host and Origin checks, and every operation.
+
+use std::time::{Duration, Instant};
+
+use crate::support::{Harness, raw_request};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_api_refuses_missing_or_wrong_tokens_and_foreign_hosts_or_origins() {
+    let h = Harness::start().await;
+    let url = h.api_url("/api/deliveries");
+    let status = |r: reqwest::Response| r.status().as_u16();
+    assert_eq!(status(h.http.get(&url).send().await.unwrap()), 401, "no token: 401");
+    assert_eq!(status(h.http.get(&url).bearer_auth("nope").send().await.unwrap()), 401, "wrong token: 401");
+    let almost = format!("{}x", &h.token()[..h.token().len() - 1]);
+    assert_eq!(status(h.http.get(&url).bearer_auth(almost).send().await.unwrap()), 401, "near-miss token: 401");
+    assert_eq!(status(h.http.get(&url).bearer_auth(h.token()).send().await.unwrap()), 200, "right token: 200");
+
+    // DNS rebinding: a foreign name resolving to 127.0.0.1 still says its own Host.
+    let foreign_host = format!(
+        "GET /api/deliveries HTTP/1.1\r\nHost: evil.example:{}\r\nAuthorization: Bearer {}\r\n\r\n",
+        h.api.port(),
+        h.token()
+    );
+    assert_eq!(raw_request(h.api, foreign_host.as_bytes()).await.0, 403, "foreign Host: 403 even with the token");
+    let no_host = format!("GET /api/deliveries HTTP/1.0\r\nAuthorization: Bearer {}\r\n\r\n", h.token());
+    assert_eq!(raw_request(h.api, no_host.as_bytes()).await.0, 403, "no Host: 403");
+    let foreign_origin =
+        h.http.get(&url).bearer_auth(h.token()).header("origin", "https://evil.example").send().await.unwrap();
+    assert_eq!(foreign_origin.status().as_u16(), 403, "foreign Origin: 403 even with the token");
+    assert!(foreign_origin.headers().get("access-control-allow-origin").is_none(), "no CORS headers, ever");
+    let own_origin = h
+        .http
+        .get(&url)
+        .bearer_auth(h.token())
+        .header("origin", format!("http://localhost:{}", h.api.port()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own_origin.status().as_u16(), 200, "the API's own origin is fine");
+    let openapi = h.http.get(h.api_url("/api/openapi.json")).send().await.unwrap();
+    assert_eq!(openapi.status().as_u16(), 401, "even the OpenAPI document needs the token");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_one_time_login_url_sets_an_http_only_cookie_once() {
+    let h = Harness::start().await;
+    let path = h.running.auth.login_path().unwrap();
+    let no_redirect =
+        reqwest::Client::builder().no_proxy().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let first = no_redirect.get(h.api_url(&path)).send().await.unwrap();
+    assert_eq!(first.status().as_u16(), 303, "the ticket signs in and redirects to the UI");
+    let cookie = first.headers().get("set-cookie").unwrap().to_str().unwrap().to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "the cookie is HttpOnly and strict: {cookie}"
+    );
+    let pair = cookie.split(';').next().unwrap().to_owned();
+    let with_cookie = no_redirect.get(h.api_url("/api/stats")).header("cookie", &pair).send().await.unwrap();
+    assert_eq!(with_cookie.status().as_u16(), 200, "the cookie authorises API calls");
+    let again = no_redirect.get(h.api_url(&path)).send().await.unwrap();
+    assert_eq!(again.status().as_u16(), 401, "a used ticket does not work twice");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn listing_is_newest_first_by_keyset_with_filters_and_full_text_search() {
+    let h = Harness::start().await;
+    let mut ids = Vec::new();
+    for i in 0..25 {
+        let path = if i % 5 == 0 { format!("/github/{i}") } else { format!("/stripe/{i}") };
+        let body = if i == 13 { b"{\"note\":\"zebrafish\"}".to_vec() } else { b"{\"note\":\"ordinary\"}".to_vec() };
+        let method = if i % 2 == 0 { reqwest::Method::POST } else { reqwest::Method::PUT };
+        let resp = h.http.request(method, h.capture_url(&path)).body(body).send().await.unwrap();
+        ids.push(crate::support::ack(resp).await.1.unwrap());
+    }
+    h.flush().await;
+
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let q = match &cursor {
+            Some(c) => format!("/api/deliveries?limit=10&before={c}"),
+            None => "/api/deliveries?limit=10".to_owned(),
+        };
+        let page = h.api_get(&q).await;
+        seen.extend(page["items"].as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap().to_owned()));
+        match page["next"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    let newest_first: Vec<String> = ids.iter().rev().cloned().collect();
+    assert_eq!(seen, newest_first, "pages walk every delivery once, newest first");
+
+    let github = h.api_get("/api/deliveries?path=/github").await;
+    assert_eq!(github["items"].as_array().unwrap().len(), 5, "path prefix filter");
+    let puts = h.api_get("/api/deliveries?method=put").await;
+    assert_eq!(puts["items"].as_array().unwrap().len(), 12, "method filter, case-insensitive");
+    let found = h.api_get("/api/deliveries?q=zebrafish").await;
+    let found = found["items"].as_array().unwrap();
+    assert_eq!(found.len(), 1, "full-text search finds the one body with the word");
+    assert_eq!(found[0]["id"], ids[13].as_str());
+    let by_path = h.api_get("/api/deliveries?q=github").await;
+    assert_eq!(by_path["items"].as_array().unwrap().len(), 5, "full-text search covers paths");
+    let hostile = h.api_get("/api/deliveries?q=%22%20OR%20*%20NEAR(").await;
+    assert_eq!(hostile["items"].as_array().unwrap().len(), 0, "FTS syntax in user text is inert, not an error");
+    let ok_2xx = h.api_get("/api/deliveries?status=2xx&limit=1000").await;
+    assert_eq!(ok_2xx["items"].as_array().unwrap().len(), 25, "status class filter");
+    let prefix_stats = h.api_get("/api/stats?path=/stripe").await;
+    assert_eq!(prefix_stats["count"], 20, "count per path prefix");
+
+    let bad = h.http.get(h.api_url("/api/deliveries?status=9xx")).bearer_auth(h.token()).send().await.unwrap();
+    assert_eq!(bad.status().as_u16(), 400, "a bad filter is a 400");
+    let body: serde_json::Value = bad.json().await.unwrap();
+    assert_eq!(body["code"], "invalid_argument", "errors carry a stable code");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn delete_pin_and_clear() {
+    let h = Harness::start().await;
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        ids.push(h.post(&format!("/d/{i}"), b"x".to_vec()).await.1.unwrap());
+    }
+    let call = |m: reqwest::Method, p: String| h.http.request(m, h.api_url(&p)).bearer_auth(h.token()).send();
+    assert_eq!(call(reqwest::Method::DELETE, format!("/api/deliveries/{}", ids[0])).await.unwrap().status(), 204);
+    assert_eq!(
+        call(reqwest::Method::DELETE, format!("/api/deliveries/{}", ids[0])).await.unwrap().status(),
+        404,
+        "gone"
+    );
+    assert_eq!(call(reqwest::Method::PUT, format!("/api/deliveries/{}/pin", ids[1])).await.unwrap().status(), 204);
+    let cleared: serde_json::Value =
+        call(reqwest::Method::DELETE, "/api/deliveries".into()).await.unwrap().json().await.unwrap();
+    assert_eq!(cleared["deleted"], 3, "clear removes the unpinned ones");
+    let left = h.api_get("/api/deliveries").await;
+    let left = left["items"].as_array().unwrap();
+    assert_eq!(left.len(), 1, "the pinned delivery survives a clear");
+    assert_eq!(left[0]["pinned"], true);
+    assert_eq!(h.api_get("/api/stats").await["count"], 1, "stats follow deletes and clears");
+    h.flush().await;
+    let after_clear = h.api_get("/api/deliveries?q=d").await;
+    assert_eq!(after_clear["items"].as_array().unwrap().len(), 1, "the index still finds the pinned one after a clear");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn retention_prunes_oldest_unpinned_first() {
+    let h = Harness::start_with(|c| c.store.max_deliveries = 10).await;
+    let first = h.post("/keep", b"pinned".to_vec()).await.1.unwrap();
+    let r = h.http.put(h.api_url(&format!("/api/deliveries/{first}/pin"))).bearer_auth(h.token()).send().await.unwrap();
+    assert_eq!(r.status(), 204);
+    let mut ids = Vec::new();
+    for i in 0..30 {
+        ids.push(h.post(&format!("/r/{i}"), vec![b'r'; 100]).await.1.unwrap());
+    }
+    h.flush().await;
+    let page = h.api_get("/api/deliveries?limit=100").await;
+    let kept: Vec<&str> = page["items"].as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap()).collect();
+    assert_eq!(kept.len(), 10, "at most 10 deliveries kept");
+    assert!(kept.contains(&first.as_str()), "the pinned delivery is never pruned");
+    let newest: Vec<&str> = ids.iter().rev().take(9).map(String::as_str).collect();
+    assert_eq!(&kept[..9], newest.as_slice(), "the newest unpinned survive");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn live_events_arrive_quickly_and_bursts_are_coalesced() {
+    let h = Harness::start().await;
+    let mut events = h.http.get(h.api_url("/api/events")).bearer_auth(h.token()).send().await.unwrap();
+    assert_eq!(events.headers()["content-type"], "text/event-stream");
+    let sent = Instant::now();
+    let id = h.post("/live", b"{}".to_vec()).await.1.unwrap();
+    let mut text = String::new();
+    while !text.contains(&id) {
+        let chunk = tokio::time::timeout(Duration::from_secs(2), events.chunk()).await.expect("an event within 2 s");
+        text.push_str(&String::from_utf8_lossy(&chunk.unwrap().unwrap()));
+    }
+    assert!(sent.elapsed() < Duration::from_secs(1), "the delivery is announced within 1 s");
+    assert!(text.contains("event: deliveries"), "as a deliveries event: {text}");
+
+    // A burst of 2,000 arrives as a handful of batches whose counts add up.
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..2000 {
+        let (http, url) = (h.http.clone(), h.capture_url("/burst"));
+        tasks.spawn(async move { http.post(url).body(format!("{i}")).send().await.unwrap().status() });
+    }
+    while let Some(s) = tasks.join_next().await {
+        assert_eq!(s.unwrap(), 200);
+    }
+    let mut total = 0;
+    let mut batches = 0;
+    let mut pending = String::new();
+    while total < 2000 {
+        let chunk = tokio::time::timeout(Duration::from_secs(3), events.chunk()).await.expect("batches keep coming");
+        pending.push_str(&String::from_utf8_lossy(&chunk.unwrap().unwrap()));
+        while let Some(end) = pending.find("\n\n") {
+            let event: String = pending.drain(..end + 2).collect();
+            if let Some(data) = event.lines().find_map(|l| l.strip_prefix("data: ")) {
+                let v: serde_json::Value = serde_json::from_str(data).unwrap();
+                total += v["count"].as_u64().unwrap_or(0);
+                assert!(v["items"].as_array().unwrap().len() <= 200, "a batch carries at most 200 summaries");
+                batches += 1;
+            }
+        }
+    }
+    assert_eq!(total, 2000, "the batches account for every delivery exactly once");
+    assert!(batches < 100, "2,000 deliveries arrive in few batches, not one event each (got {batches})");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_openapi_document_describes_every_route() {
+    let h = Harness::start().await;
+    let doc = h.api_get("/api/openapi.json").await;
+    assert_eq!(doc["openapi"], "3.1.0");
+    let src = include_str!("../../src/api/http.rs");
+    let routes: Vec<&str> =
+        src.lines().filter_map(|l| l.trim().strip_prefix(".route(\"")).map(|r| r.split('"').next().unwrap()).collect();
+    assert!(routes.len() >= 9, "the route list was found in the source");
+    for route in routes {
+        assert!(doc["paths"].get(route).is_some(), "{route} must be in the OpenAPI document");
+    }
+}
