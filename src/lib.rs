@@ -9,6 +9,7 @@ pub mod cli;
 pub mod error;
 pub mod model;
 pub mod serve;
+pub mod signature;
 pub mod store;
 
 pub use error::{Error, Result};

@@ -9,6 +9,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use hookscope::cli::{self, ShowFormat};
 use hookscope::serve::{ServeConfig, default_db_path};
+use hookscope::signature::cli::{SignArgs, VerifyArgs, run_sign, run_verify};
 use hookscope::store::Durability;
 
 #[derive(Parser)]
@@ -43,6 +44,16 @@ enum Command {
         #[arg(long)]
         body: bool,
     },
+    /// Verify a webhook signature and explain a failure (exit 0 valid, 1 not, 2 usage).
+    Verify {
+        #[command(flatten)]
+        args: Box<VerifyArgs>,
+        /// The database `--delivery` is read from.
+        #[arg(long, env = "HOOKSCOPE_DB")]
+        db: Option<PathBuf>,
+    },
+    /// Print the headers that sign a body for a provider, one `Name: value` per line.
+    Sign(Box<SignArgs>),
 }
 
 #[derive(clap::Args)]
@@ -77,6 +88,11 @@ struct ServeArgs {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Verify { args, db } => return verify(&args, db),
+        Command::Sign(args) => {
+            let code = run_sign(&args, &mut std::io::stdin(), &mut std::io::stdout(), &mut std::io::stderr());
+            return ExitCode::from(code as u8);
+        }
         Command::Serve(args) => serve(args),
         Command::List { db, limit, json } => {
             cli::list(&db.unwrap_or_else(default_db_path), limit, json, &mut std::io::stdout().lock())
@@ -103,6 +119,21 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn verify(args: &VerifyArgs, db: Option<PathBuf>) -> ExitCode {
+    let stored = match &args.delivery {
+        None => None,
+        Some(id) => match cli::stored_request(&db.unwrap_or_else(default_db_path), id) {
+            Ok(request) => Some(request),
+            Err(e) => {
+                let _ = writeln!(std::io::stderr(), "hookscope: {e}");
+                return ExitCode::from(2);
+            }
+        },
+    };
+    let code = run_verify(args, stored, &mut std::io::stdin(), &mut std::io::stdout(), &mut std::io::stderr());
+    ExitCode::from(code as u8)
 }
 
 fn serve(args: ServeArgs) -> hookscope::Result<()> {

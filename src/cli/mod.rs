@@ -9,6 +9,7 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::model::DeliveryId;
+use crate::signature::cli::StoredRequest;
 use crate::store::{self, ListFilter};
 
 /// `hookscope list`: newest first; `json` prints one object per line.
@@ -55,6 +56,30 @@ pub fn show(db: &Path, id: &str, format: ShowFormat, out: &mut dyn Write) -> Res
     }
     .and_then(|()| out.flush())
     .map_err(write_error)
+}
+
+/// A stored delivery as `hookscope verify --delivery` needs it. The URL is
+/// rebuilt as the sender addressed it: from `X-Forwarded-Proto`/`-Host` when a
+/// tunnel added them, else from `Host`; `--url` can still replace it.
+pub fn stored_request(db: &Path, id: &str) -> Result<StoredRequest> {
+    let id: DeliveryId = id.parse()?;
+    let d = store::open_read_only(db)?.with(|c| store::get_delivery(c, id))?;
+    let header = |name: &str| {
+        d.headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(name))
+            .map(|h| String::from_utf8_lossy(&h.value).into_owned())
+    };
+    let scheme = header("x-forwarded-proto").unwrap_or_else(|| "http".into());
+    let host = header("x-forwarded-host").or_else(|| header("host")).unwrap_or_else(|| "localhost".into());
+    let query = d.summary.query.as_deref().map(|q| format!("?{q}")).unwrap_or_default();
+    Ok(StoredRequest {
+        url: format!("{scheme}://{host}{}{query}", d.summary.path),
+        method: d.summary.method,
+        headers: d.headers.into_iter().map(|h| (h.name, h.value)).collect(),
+        body: d.body,
+        received_at_us: d.summary.received_at_us,
+    })
 }
 
 fn write_error(e: io::Error) -> Error {

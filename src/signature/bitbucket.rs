@@ -6,11 +6,5 @@ use super::codec::{Algorithm, Encoding};
 use super::hmac_spec::HmacSpec;
 
 pub(crate) fn scheme() -> HmacSpec {
-    HmacSpec::body_only(
-        Provider::Bitbucket,
-        Algorithm::Sha256,
-        Encoding::Hex,
-        "X-Hub-Signature",
-        "sha256=",
-    )
+    HmacSpec::body_only(Provider::Bitbucket, Algorithm::Sha256, Encoding::Hex, "X-Hub-Signature", "sha256=")
 }

@@ -10,13 +10,12 @@ use std::str::FromStr;
 
 use clap::Args;
 
-use super::codec::{Algorithm, Encoding, display_bytes};
+use super::codec::{Algorithm, Encoding};
 use super::engine::human_duration;
 use super::generic::{GenericConfig, GenericTimestamp};
 use super::hmac_spec::TimeUnit;
 use super::{
-    Provider, Secret, Secrets, SignOptions, SignParts, SignedRequest, Verdict, VerdictKind,
-    VerifyOptions, sign, verify,
+    Provider, Secret, Secrets, SignOptions, SignParts, SignedRequest, Verdict, VerdictKind, VerifyOptions, sign, verify,
 };
 
 pub const EXIT_VALID: i32 = 0;
@@ -30,9 +29,7 @@ impl FromStr for TimeUnit {
             "s" | "seconds" => Ok(TimeUnit::Seconds),
             "ms" | "millis" | "milliseconds" => Ok(TimeUnit::Millis),
             "rfc3339" => Ok(TimeUnit::Rfc3339),
-            _ => Err(format!(
-                "unknown timestamp unit `{s}` (seconds, millis, rfc3339)"
-            )),
+            _ => Err(format!("unknown timestamp unit `{s}` (seconds, millis, rfc3339)")),
         }
     }
 }
@@ -78,10 +75,7 @@ pub struct GenericArgs {
 impl GenericArgs {
     pub fn config(&self) -> GenericConfig {
         let timestamp = match (&self.timestamp_header, &self.timestamp_field) {
-            (Some(name), _) => GenericTimestamp::Header {
-                name: name.clone(),
-                unit: self.timestamp_unit,
-            },
+            (Some(name), _) => GenericTimestamp::Header { name: name.clone(), unit: self.timestamp_unit },
             (None, Some(key)) => GenericTimestamp::SignatureField { key: key.clone() },
             (None, None) => GenericTimestamp::None,
         };
@@ -193,9 +187,7 @@ pub struct StoredRequest {
 }
 
 fn parse_header(line: &str) -> Result<(String, Vec<u8>), String> {
-    let (name, value) = line
-        .split_once(':')
-        .ok_or_else(|| format!("header `{line}` is not `Name: value`"))?;
+    let (name, value) = line.split_once(':').ok_or_else(|| format!("header `{line}` is not `Name: value`"))?;
     let name = name.trim();
     if name.is_empty() {
         return Err(format!("header `{line}` has no name"));
@@ -203,20 +195,12 @@ fn parse_header(line: &str) -> Result<(String, Vec<u8>), String> {
     Ok((name.to_owned(), value.trim().as_bytes().to_vec()))
 }
 
-fn read_body(
-    file: &Option<PathBuf>,
-    body: &Option<String>,
-    stdin: &mut dyn Read,
-) -> Result<Vec<u8>, String> {
+fn read_body(file: &Option<PathBuf>, body: &Option<String>, stdin: &mut dyn Read) -> Result<Vec<u8>, String> {
     match (file, body) {
-        (Some(path), _) => {
-            std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
-        }
+        (Some(path), _) => std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display())),
         (None, Some(b)) if b == "-" => {
             let mut buf = Vec::new();
-            stdin
-                .read_to_end(&mut buf)
-                .map_err(|e| format!("cannot read stdin: {e}"))?;
+            stdin.read_to_end(&mut buf).map_err(|e| format!("cannot read stdin: {e}"))?;
             Ok(buf)
         }
         (None, Some(b)) => Ok(b.as_bytes().to_vec()),
@@ -255,22 +239,12 @@ pub fn run_verify(
         Some(s) => {
             // Headers given on the command line come first, so they win.
             headers.extend(s.headers);
-            let received = args
-                .now
-                .map_or(s.received_at_us, |n| n.saturating_mul(1_000_000));
-            (
-                args.method.clone().unwrap_or(s.method),
-                args.url.clone().unwrap_or(s.url),
-                s.body,
-                received,
-            )
+            let received = args.now.map_or(s.received_at_us, |n| n.saturating_mul(1_000_000));
+            (args.method.clone().unwrap_or(s.method), args.url.clone().unwrap_or(s.url), s.body, received)
         }
         None => {
             if args.delivery.is_some() {
-                return usage(
-                    err,
-                    "--delivery needs the stored delivery, which this build cannot load",
-                );
+                return usage(err, "--delivery needs the stored delivery, which this build cannot load");
             }
             let body = match read_body(&args.body_file, &args.body, stdin) {
                 Ok(b) => b,
@@ -292,58 +266,35 @@ pub fn run_verify(
         },
         None => None,
     };
-    let secrets = Secrets {
-        secrets: args.secrets.iter().map(Secret::new).collect(),
-        certificate,
-    };
+    let secrets = Secrets { secrets: args.secrets.iter().map(Secret::new).collect(), certificate };
     let opts = VerifyOptions {
         tolerance_s: args.tolerance,
         generic: (args.provider == Provider::Generic).then(|| args.generic.config()),
     };
-    let req = SignedRequest {
-        method: &method,
-        url: &url,
-        headers: &headers,
-        body: &body,
-        received_at_us,
-    };
+    let req = SignedRequest { method: &method, url: &url, headers: &headers, body: &body, received_at_us };
     let verdict = match verify(args.provider, &req, &secrets, &opts) {
         Ok(v) => v,
         Err(e) => return usage(err, e),
     };
     let written = if args.json {
-        serde_json::to_string_pretty(&verdict)
-            .map_err(std::io::Error::other)
-            .and_then(|j| writeln!(out, "{j}"))
+        serde_json::to_string_pretty(&verdict).map_err(std::io::Error::other).and_then(|j| writeln!(out, "{j}"))
     } else {
         write_report(out, &verdict)
     };
     if written.is_err() {
         return EXIT_USAGE;
     }
-    if verdict.kind == VerdictKind::Valid {
-        EXIT_VALID
-    } else {
-        EXIT_NOT_VALID
-    }
+    if verdict.kind == VerdictKind::Valid { EXIT_VALID } else { EXIT_NOT_VALID }
 }
 
 /// The human-readable report: verdict first, then the evidence aligned.
 pub fn write_report(out: &mut dyn Write, v: &Verdict) -> std::io::Result<()> {
-    let kind = serde_json::to_value(v.kind)
-        .ok()
-        .and_then(|k| k.as_str().map(str::to_owned))
-        .unwrap_or_default();
+    let kind = serde_json::to_value(v.kind).ok().and_then(|k| k.as_str().map(str::to_owned)).unwrap_or_default();
     writeln!(out, "{kind}: {}", v.summary)?;
     let e = &v.evidence;
     writeln!(out, "  provider   {} ({})", e.provider, e.scheme)?;
     for h in &e.headers_read {
-        writeln!(
-            out,
-            "  read       {}: {}",
-            h.name,
-            h.value.as_deref().unwrap_or("(absent)")
-        )?;
+        writeln!(out, "  read       {}: {}", h.name, h.value.as_deref().unwrap_or("(absent)"))?;
     }
     if let Some(url) = &e.url {
         writeln!(out, "  url        {url}")?;
@@ -352,11 +303,7 @@ pub fn write_report(out: &mut dyn Write, v: &Verdict) -> std::io::Result<()> {
         writeln!(out, "  signed     {} ({} bytes)", s.display, s.len)?;
     }
     for (i, x) in e.expected.iter().enumerate() {
-        let label = if e.expected.len() > 1 {
-            format!("expected#{}", i + 1)
-        } else {
-            "expected".into()
-        };
+        let label = if e.expected.len() > 1 { format!("expected#{}", i + 1) } else { "expected".into() };
         writeln!(out, "  {label:<10} {x}")?;
     }
     for x in &e.received {
@@ -364,17 +311,10 @@ pub fn write_report(out: &mut dyn Write, v: &Verdict) -> std::io::Result<()> {
     }
     if let Some(t) = &e.timestamp {
         let tol = t.tolerance_s.map_or("none".into(), human_duration);
-        writeln!(
-            out,
-            "  timestamp  {} (skew {} s, tolerance {tol})",
-            t.raw, t.skew_s
-        )?;
+        writeln!(out, "  timestamp  {} (skew {} s, tolerance {tol})", t.raw, t.skew_s)?;
     }
     for h in &v.hints {
-        let code = serde_json::to_value(h.code)
-            .ok()
-            .and_then(|c| c.as_str().map(str::to_owned))
-            .unwrap_or_default();
+        let code = serde_json::to_value(h.code).ok().and_then(|c| c.as_str().map(str::to_owned)).unwrap_or_default();
         writeln!(out, "  hint       [{code}] {}", h.message)?;
     }
     Ok(())
@@ -383,12 +323,7 @@ pub fn write_report(out: &mut dyn Write, v: &Verdict) -> std::io::Result<()> {
 /// Runs `sign`: prints the headers to send, one `Name: value` per line. For
 /// Mailgun the body changes instead: it goes to `--body-out`, or after the
 /// (empty) header block and a blank line.
-pub fn run_sign(
-    args: &SignArgs,
-    stdin: &mut dyn Read,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> i32 {
+pub fn run_sign(args: &SignArgs, stdin: &mut dyn Read, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let mut headers = Vec::new();
     for h in &args.headers {
         match parse_header(h) {
@@ -407,10 +342,8 @@ pub fn run_sign(
         },
         None => None,
     };
-    let opts = SignOptions {
-        generic: (args.provider == Provider::Generic).then(|| args.generic.config()),
-        private_key_pem,
-    };
+    let opts =
+        SignOptions { generic: (args.provider == Provider::Generic).then(|| args.generic.config()), private_key_pem };
     let parts = SignParts {
         method: &args.method,
         url: &args.url,
@@ -419,12 +352,7 @@ pub fn run_sign(
         id: args.id.as_deref(),
         headers: &headers,
     };
-    let signed = match sign(
-        args.provider,
-        &Secret::new(args.secret.clone()),
-        &parts,
-        &opts,
-    ) {
+    let signed = match sign(args.provider, &Secret::new(args.secret.clone()), &parts, &opts) {
         Ok(s) => s,
         Err(e) => return usage(err, e),
     };
@@ -447,10 +375,4 @@ pub fn run_sign(
         Ok(()) => EXIT_VALID,
         Err(e) => usage(err, format!("cannot write: {e}")),
     }
-}
-
-/// Shows a body for humans in the report's escaping (used by callers that
-/// print the signed string elsewhere).
-pub fn display(bytes: &[u8]) -> String {
-    display_bytes(bytes)
 }

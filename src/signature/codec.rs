@@ -90,9 +90,7 @@ impl std::str::FromStr for Encoding {
 /// Senders differ on padding and alphabet; any of them is accepted.
 pub fn decode_base64(text: &str) -> Option<Vec<u8>> {
     let t = text.trim();
-    [STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD]
-        .iter()
-        .find_map(|e| e.decode(t).ok())
+    [STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD].iter().find_map(|e| e.decode(t).ok())
 }
 
 pub fn base64(bytes: &[u8]) -> String {
@@ -170,12 +168,7 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
     };
     let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
     let (hour, min, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if b[4] != b'-'
-        || b[7] != b'-'
-        || !matches!(b[10], b'T' | b't' | b' ')
-        || b[13] != b':'
-        || b[16] != b':'
-    {
+    if b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') || b[13] != b':' || b[16] != b':' {
         return None;
     }
     if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || min > 59 || sec > 60 {
@@ -223,12 +216,7 @@ pub fn format_rfc3339(unix_s: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    )
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs % 3600 / 60, secs % 60)
 }
 
 /// Splits an `application/x-www-form-urlencoded` body (or query) into
@@ -273,9 +261,7 @@ pub fn form_encode(input: &str) -> String {
     let mut out = String::with_capacity(input.len());
     for &b in input.as_bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => {
-                out.push(b as char)
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => out.push(b as char),
             b' ' => out.push('+'),
             b => out.push_str(&format!("%{b:02X}")),
         }
@@ -289,61 +275,25 @@ mod tests {
 
     #[test]
     fn rfc3339_round_trips_and_reads_offsets() {
-        assert_eq!(
-            parse_rfc3339("1970-01-01T00:00:00Z"),
-            Some(0),
-            "the epoch is zero"
-        );
-        assert_eq!(
-            parse_rfc3339("2021-03-15T18:06:45.123456789Z"),
-            Some(1_615_831_605),
-            "fractions are dropped"
-        );
-        assert_eq!(
-            parse_rfc3339("2021-03-15T20:06:45+02:00"),
-            Some(1_615_831_605),
-            "offsets are applied"
-        );
-        assert_eq!(
-            format_rfc3339(1_615_831_605),
-            "2021-03-15T18:06:45Z",
-            "format is the inverse of parse"
-        );
-        assert_eq!(
-            parse_rfc3339("2021-13-15T18:06:45Z"),
-            None,
-            "month 13 is rejected"
-        );
-        assert_eq!(
-            parse_rfc3339("2021-03-15T18:06:45"),
-            None,
-            "a missing zone is rejected"
-        );
+        assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0), "the epoch is zero");
+        assert_eq!(parse_rfc3339("2021-03-15T18:06:45.123456789Z"), Some(1_615_831_605), "fractions are dropped");
+        assert_eq!(parse_rfc3339("2021-03-15T20:06:45+02:00"), Some(1_615_831_605), "offsets are applied");
+        assert_eq!(format_rfc3339(1_615_831_605), "2021-03-15T18:06:45Z", "format is the inverse of parse");
+        assert_eq!(parse_rfc3339("2021-13-15T18:06:45Z"), None, "month 13 is rejected");
+        assert_eq!(parse_rfc3339("2021-03-15T18:06:45"), None, "a missing zone is rejected");
     }
 
     #[test]
     fn display_escapes_what_is_not_printable() {
-        assert_eq!(
-            display_bytes(b"a\nb\xff\x01"),
-            "a\\nb\\xff\\u{1}",
-            "controls and invalid bytes are escaped"
-        );
-        assert_eq!(
-            display_bytes("é".as_bytes()),
-            "é",
-            "printable UTF-8 is kept"
-        );
+        assert_eq!(display_bytes(b"a\nb\xff\x01"), "a\\nb\\xff\\u{1}", "controls and invalid bytes are escaped");
+        assert_eq!(display_bytes("é".as_bytes()), "é", "printable UTF-8 is kept");
     }
 
     #[test]
     fn form_decoding_handles_plus_and_percent() {
         assert_eq!(
             parse_form(b"a=1+2&b=%2B%zz&c"),
-            vec![
-                ("a".into(), "1 2".into()),
-                ("b".into(), "+%zz".into()),
-                ("c".into(), String::new())
-            ],
+            vec![("a".into(), "1 2".into()), ("b".into(), "+%zz".into()), ("c".into(), String::new())],
             "plus is space, bad escapes stay literal, bare keys get empty values"
         );
     }

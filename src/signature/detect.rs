@@ -56,11 +56,7 @@ pub fn detect(headers: &[(String, Vec<u8>)]) -> Option<Provider> {
         Provider::Hubspot
     } else if h("X-Hub-Signature") {
         let value = get(headers, "X-Hub-Signature").unwrap_or_default();
-        if h("X-Event-Key") || value.starts_with("sha256=") {
-            Provider::Bitbucket
-        } else {
-            Provider::Intercom
-        }
+        if h("X-Event-Key") || value.starts_with("sha256=") { Provider::Bitbucket } else { Provider::Intercom }
     } else if h("Typeform-Signature") {
         Provider::Typeform
     } else if h("Calendly-Webhook-Signature") {
@@ -71,9 +67,7 @@ pub fn detect(headers: &[(String, Vec<u8>)]) -> Option<Provider> {
         Provider::Lemonsqueezy
     } else if h("Sentry-Hook-Signature") {
         Provider::Sentry
-    } else if get(headers, "User-Agent")
-        .is_some_and(|ua| ua.to_ascii_lowercase().contains("mailgun"))
-    {
+    } else if get(headers, "User-Agent").is_some_and(|ua| ua.to_ascii_lowercase().contains("mailgun")) {
         Provider::Mailgun
     } else {
         return None;
@@ -101,22 +95,14 @@ pub fn event_id(provider: Provider, headers: &[(String, Vec<u8>)], body: &[u8]) 
     let header = |name| get(headers, name);
     let body_id = |path: &[&str]| json_str(body, path);
     match provider {
-        Provider::Stripe | Provider::Paypal | Provider::Discord | Provider::Intercom => {
-            body_id(&["id"])
-        }
+        Provider::Stripe | Provider::Paypal | Provider::Discord | Provider::Intercom => body_id(&["id"]),
         Provider::Github => header("X-GitHub-Delivery"),
         Provider::Gitlab => header("Idempotency-Key").or_else(|| header("X-Gitlab-Event-UUID")),
         // A retry (X-Slack-Retry-Num) carries the same event_id as the first try.
         Provider::Slack => body_id(&["event_id"]).or_else(|| {
-            parse_form(body)
-                .into_iter()
-                .find(|(k, _)| k == "trigger_id")
-                .map(|(_, v)| v)
-                .filter(|v| !v.is_empty())
+            parse_form(body).into_iter().find(|(k, _)| k == "trigger_id").map(|(_, v)| v).filter(|v| !v.is_empty())
         }),
-        Provider::Shopify => {
-            header("X-Shopify-Event-Id").or_else(|| header("X-Shopify-Webhook-Id"))
-        }
+        Provider::Shopify => header("X-Shopify-Event-Id").or_else(|| header("X-Shopify-Webhook-Id")),
         Provider::StandardWebhooks => header("webhook-id"),
         Provider::Svix => header("svix-id"),
         Provider::Twilio => header("I-Twilio-Idempotency-Token"),
@@ -130,14 +116,8 @@ pub fn event_id(provider: Provider, headers: &[(String, Vec<u8>)], body: &[u8]) 
         Provider::Mailgun => body_id(&["event-data", "id"]),
         Provider::Sentry => header("Request-ID"),
         Provider::Calendly | Provider::Dropbox | Provider::Lemonsqueezy => None,
-        Provider::Generic => [
-            "webhook-id",
-            "Idempotency-Key",
-            "X-Webhook-Id",
-            "X-Event-Id",
-            "X-Request-Id",
-        ]
-        .into_iter()
-        .find_map(header),
+        Provider::Generic => {
+            ["webhook-id", "Idempotency-Key", "X-Webhook-Id", "X-Event-Id", "X-Request-Id"].into_iter().find_map(header)
+        }
     }
 }

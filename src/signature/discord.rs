@@ -6,9 +6,7 @@
 use ed25519_dalek::{Signature, Signer as _, SigningKey, Verifier as _, VerifyingKey};
 
 use super::hmac_spec::TimeUnit;
-use super::scheme::{
-    AltKey, Attempt, HeaderFault, Key, Parsed, Scheme, SignOptions, Signed, Stamp,
-};
+use super::scheme::{AltKey, Attempt, HeaderFault, Key, Parsed, Scheme, SignOptions, Signed, Stamp};
 use super::types::{HintCode, SignParts, SignatureError, SignedRequest};
 use super::{Provider, Secrets};
 
@@ -52,9 +50,7 @@ impl Scheme for DiscordScheme {
 
     fn key(&self, secret: &str, _secrets: &Secrets) -> Result<Key, String> {
         let bytes = hex32(secret).ok_or("the application public key must be 64 hex digits")?;
-        VerifyingKey::from_bytes(&bytes)
-            .map(Key::Ed25519)
-            .map_err(|_| "not a valid Ed25519 public key".to_owned())
+        VerifyingKey::from_bytes(&bytes).map(Key::Ed25519).map_err(|_| "not a valid Ed25519 public key".to_owned())
     }
 
     fn alt_keys(&self, secret: &str, _secrets: &Secrets) -> Vec<AltKey> {
@@ -64,9 +60,7 @@ impl Scheme for DiscordScheme {
             .map(|seed| AltKey {
                 key: Key::Ed25519(SigningKey::from_bytes(&seed).verifying_key()),
                 code: HintCode::SecretWrongForm,
-                message:
-                    "This is the private key seed; verifying takes the application's public key."
-                        .into(),
+                message: "This is the private key seed; verifying takes the application's public key.".into(),
             })
             .into_iter()
             .collect()
@@ -76,32 +70,15 @@ impl Scheme for DiscordScheme {
         let Key::Ed25519(vk) = key else {
             return Attempt::default();
         };
-        let mut signed = parsed
-            .stamp
-            .as_ref()
-            .map(|s| s.raw.clone())
-            .unwrap_or_default()
-            .into_bytes();
+        let mut signed = parsed.stamp.as_ref().map(|s| s.raw.clone()).unwrap_or_default().into_bytes();
         signed.extend_from_slice(req.body);
         let matched = parsed.sigs.iter().any(|s| {
-            <[u8; 64]>::try_from(s.as_slice())
-                .is_ok_and(|b| vk.verify(&signed, &Signature::from_bytes(&b)).is_ok())
+            <[u8; 64]>::try_from(s.as_slice()).is_ok_and(|b| vk.verify(&signed, &Signature::from_bytes(&b)).is_ok())
         });
-        Attempt {
-            signed,
-            expected: None,
-            expected_raw: None,
-            matched,
-            url: None,
-        }
+        Attempt { signed, expected: None, expected_raw: None, matched, url: None }
     }
 
-    fn sign(
-        &self,
-        secret: &str,
-        parts: &SignParts<'_>,
-        _opts: &SignOptions,
-    ) -> Result<Signed, SignatureError> {
+    fn sign(&self, secret: &str, parts: &SignParts<'_>, _opts: &SignOptions) -> Result<Signed, SignatureError> {
         let seed = hex32(secret).ok_or_else(|| SignatureError::BadSecret {
             provider: Provider::Discord,
             reason: "signing takes the 32-byte Ed25519 private key seed as 64 hex digits".into(),
@@ -110,9 +87,6 @@ impl Scheme for DiscordScheme {
         let mut msg = ts.clone().into_bytes();
         msg.extend_from_slice(parts.body);
         let sig = SigningKey::from_bytes(&seed).sign(&msg);
-        Ok(Signed {
-            headers: vec![(SIG.into(), hex::encode(sig.to_bytes())), (TS.into(), ts)],
-            body: None,
-        })
+        Ok(Signed { headers: vec![(SIG.into(), hex::encode(sig.to_bytes())), (TS.into(), ts)], body: None })
     }
 }

@@ -6,11 +6,5 @@ use super::codec::{Algorithm, Encoding};
 use super::hmac_spec::HmacSpec;
 
 pub(crate) fn scheme() -> HmacSpec {
-    HmacSpec::body_only(
-        Provider::Dropbox,
-        Algorithm::Sha256,
-        Encoding::Hex,
-        "X-Dropbox-Signature",
-        "",
-    )
+    HmacSpec::body_only(Provider::Dropbox, Algorithm::Sha256, Encoding::Hex, "X-Dropbox-Signature", "")
 }

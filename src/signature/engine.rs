@@ -3,9 +3,7 @@
 
 use super::codec::{ct_eq, display_bytes};
 use super::scheme::{Attempt, HeaderFault, Key, Parsed, Scheme};
-use super::types::{
-    Evidence, Hint, HintCode, SignedBytes, SignedRequest, TimestampEvidence, Verdict, VerdictKind,
-};
+use super::types::{Evidence, Hint, HintCode, SignedBytes, SignedRequest, TimestampEvidence, Verdict, VerdictKind};
 use super::variants::{body_variants, url_variants};
 use super::{Secrets, SignatureError, VerifyOptions};
 
@@ -15,7 +13,6 @@ pub(crate) fn run(
     secrets: &Secrets,
     opts: &VerifyOptions,
 ) -> Result<Verdict, SignatureError> {
-    scheme.check_inputs(secrets)?;
     let mut evidence = Evidence {
         provider: scheme.provider(),
         scheme: scheme.describe(),
@@ -31,6 +28,9 @@ pub(crate) fn run(
         Ok(p) => p,
         Err(fault) => return Ok(header_fault(fault, evidence)),
     };
+    // After parsing, so a request without the headers reads as such even
+    // when an input (PayPal's certificate) is also missing.
+    scheme.check_inputs(secrets)?;
     evidence.headers_read = parsed.headers_read.clone();
     evidence.received = parsed.received.clone();
     let tolerance = opts.tolerance_s.or_else(|| scheme.default_tolerance());
@@ -41,12 +41,7 @@ pub(crate) fn run(
         tolerance_s: tolerance,
     });
     if secrets.secrets.is_empty() {
-        return Ok(finish(
-            VerdictKind::NoSecret,
-            "No secret was given to verify with.".into(),
-            evidence,
-            Vec::new(),
-        ));
+        return Ok(finish(VerdictKind::NoSecret, "No secret was given to verify with.".into(), evidence, Vec::new()));
     }
 
     let mut keys = Vec::new();
@@ -85,11 +80,8 @@ pub(crate) fn run(
     if let Some(i) = evidence.matched_secret {
         return Ok(match window {
             Some(hint) => {
-                let kind = if hint.code == HintCode::TimestampTooOld {
-                    VerdictKind::Expired
-                } else {
-                    VerdictKind::Future
-                };
+                let kind =
+                    if hint.code == HintCode::TimestampTooOld { VerdictKind::Expired } else { VerdictKind::Future };
                 let summary = format!("Signature is right, but {}", lower_first(&hint.message));
                 finish(kind, summary, evidence, vec![hint])
             }
@@ -107,10 +99,7 @@ pub(crate) fn run(
     let mut hints = find_hints(scheme, req, &parsed, secrets, &keys);
     for e in key_errors {
         if !hints.iter().any(|h| h.code == HintCode::SecretWrongForm) {
-            hints.push(Hint::new(
-                HintCode::SecretWrongForm,
-                format!("The secret could not be used: {e}."),
-            ));
+            hints.push(Hint::new(HintCode::SecretWrongForm, format!("The secret could not be used: {e}.")));
         }
     }
     hints.extend(window);
@@ -119,36 +108,19 @@ pub(crate) fn run(
 }
 
 fn signed_bytes(bytes: &[u8]) -> SignedBytes {
-    SignedBytes {
-        display: display_bytes(bytes),
-        len: bytes.len(),
-    }
+    SignedBytes { display: display_bytes(bytes), len: bytes.len() }
 }
 
 fn finish(kind: VerdictKind, summary: String, evidence: Evidence, hints: Vec<Hint>) -> Verdict {
-    Verdict {
-        kind,
-        summary,
-        evidence,
-        hints,
-    }
+    Verdict { kind, summary, evidence, hints }
 }
 
 fn header_fault(fault: HeaderFault, mut evidence: Evidence) -> Verdict {
     evidence.headers_read = fault.headers_read;
     let (kind, summary) = if fault.missing {
-        (
-            VerdictKind::MissingHeader,
-            format!("The `{}` header is missing.", fault.header),
-        )
+        (VerdictKind::MissingHeader, format!("The `{}` header is missing.", fault.header))
     } else {
-        (
-            VerdictKind::MalformedHeader,
-            format!(
-                "The `{}` header is malformed: {}.",
-                fault.header, fault.reason
-            ),
-        )
+        (VerdictKind::MalformedHeader, format!("The `{}` header is malformed: {}.", fault.header, fault.reason))
     };
     finish(kind, summary, evidence, Vec::new())
 }
@@ -163,11 +135,7 @@ fn lower_first(s: &str) -> String {
 
 /// Whole minutes past two minutes, seconds below: "9 min", "45 s".
 pub(crate) fn human_duration(secs: u64) -> String {
-    if secs >= 120 {
-        format!("{} min", secs / 60)
-    } else {
-        format!("{secs} s")
-    }
+    if secs >= 120 { format!("{} min", secs / 60) } else { format!("{secs} s") }
 }
 
 fn timestamp_window(ts: Option<&TimestampEvidence>) -> Option<Hint> {
@@ -177,11 +145,7 @@ fn timestamp_window(ts: Option<&TimestampEvidence>) -> Option<Hint> {
     if ts.skew_s > tol_i {
         Some(Hint::new(
             HintCode::TimestampTooOld,
-            format!(
-                "Timestamp {} old, tolerance {}.",
-                human_duration(ts.skew_s.unsigned_abs()),
-                human_duration(tol)
-            ),
+            format!("Timestamp {} old, tolerance {}.", human_duration(ts.skew_s.unsigned_abs()), human_duration(tol)),
         ))
     } else if ts.skew_s < -tol_i {
         Some(Hint::new(
@@ -198,19 +162,13 @@ fn timestamp_window(ts: Option<&TimestampEvidence>) -> Option<Hint> {
 }
 
 fn invalid_summary(hints: &[Hint]) -> String {
-    let Some(first) = hints.iter().find(|h| {
-        !matches!(
-            h.code,
-            HintCode::TimestampTooOld | HintCode::TimestampInFuture
-        )
-    }) else {
+    let Some(first) = hints.iter().find(|h| !matches!(h.code, HintCode::TimestampTooOld | HintCode::TimestampInFuture))
+    else {
         return "Signed with a different secret, or the signed content changed.".into();
     };
     match first.code {
         HintCode::SecretWrongForm => "The secret is right but read in the wrong form.",
-        HintCode::SecretIsApiKey => {
-            "The secret looks like an API key, not the webhook signing secret."
-        }
+        HintCode::SecretIsApiKey => "The secret looks like an API key, not the webhook signing secret.",
         HintCode::SecretWhitespace => "The secret has stray whitespace around it.",
         HintCode::BodyJsonReserialized
         | HintCode::BodyUnicodeEscapes
@@ -222,22 +180,13 @@ fn invalid_summary(hints: &[Hint]) -> String {
             "The signature is right but written in the wrong format."
         }
         HintCode::OtherProvider => "The request looks like it comes from another provider.",
-        HintCode::TimestampTooOld | HintCode::TimestampInFuture => {
-            "Timestamp outside the tolerance."
-        }
+        HintCode::TimestampTooOld | HintCode::TimestampInFuture => "Timestamp outside the tolerance.",
     }
     .into()
 }
 
-fn matches_with(
-    scheme: &dyn Scheme,
-    keys: &[Option<Key>],
-    req: &SignedRequest<'_>,
-    parsed: &Parsed,
-) -> bool {
-    keys.iter()
-        .flatten()
-        .any(|k| scheme.attempt(k, req, parsed).matched)
+fn matches_with(scheme: &dyn Scheme, keys: &[Option<Key>], req: &SignedRequest<'_>, parsed: &Parsed) -> bool {
+    keys.iter().flatten().any(|k| scheme.attempt(k, req, parsed).matched)
 }
 
 fn find_hints(
@@ -295,10 +244,7 @@ fn find_hints(
 
     if scheme.covers_body() {
         for v in body_variants(req.body) {
-            let alt = SignedRequest {
-                body: &v.body,
-                ..*req
-            };
+            let alt = SignedRequest { body: &v.body, ..*req };
             // Parse again: a few schemes read fields from the body.
             let reparsed = scheme.parse(&alt).unwrap_or_else(|_| parsed.clone());
             if matches_with(scheme, keys, &alt, &reparsed) {
@@ -327,10 +273,7 @@ fn find_hints(
 
 fn looks_like_api_key(secret: &str) -> bool {
     let s = secret.trim();
-    [
-        "sk_live_", "sk_test_", "rk_live_", "rk_test_", "pk_live_", "pk_test_", "xoxb-", "xoxp-",
-        "xoxa-",
-    ]
-    .iter()
-    .any(|p| s.starts_with(p))
+    ["sk_live_", "sk_test_", "rk_live_", "rk_test_", "pk_live_", "pk_test_", "xoxb-", "xoxp-", "xoxa-"]
+        .iter()
+        .any(|p| s.starts_with(p))
 }

@@ -63,9 +63,7 @@ impl GenericConfig {
     pub(crate) fn spec(&self) -> Result<HmacSpec, SignatureError> {
         let parts = parse_template(&self.template).map_err(SignatureError::BadGenericConfig)?;
         if self.header.trim().is_empty() {
-            return Err(SignatureError::BadGenericConfig(
-                "the signature header name is empty".into(),
-            ));
+            return Err(SignatureError::BadGenericConfig("the signature header name is empty".into()));
         }
         let uses_ts = self.template.contains("{timestamp}");
         let (shape, timestamp) = match &self.timestamp {
@@ -75,39 +73,24 @@ impl GenericConfig {
                 ));
             }
             GenericTimestamp::None => (Shape::Prefixed(self.prefix.clone()), Timestamp::None),
-            GenericTimestamp::Header { name, unit } => (
-                Shape::Prefixed(self.prefix.clone()),
-                Timestamp::Header {
-                    name: name.clone(),
-                    unit: *unit,
-                },
-            ),
+            GenericTimestamp::Header { name, unit } => {
+                (Shape::Prefixed(self.prefix.clone()), Timestamp::Header { name: name.clone(), unit: *unit })
+            }
             GenericTimestamp::SignatureField { key } => (
-                Shape::Pairs {
-                    separator: self.separator,
-                    key: self.signature_key.clone(),
-                },
+                Shape::Pairs { separator: self.separator, key: self.signature_key.clone() },
                 Timestamp::PairField { key: key.clone() },
             ),
         };
         if self.template.contains("{id}") && self.id_header.is_none() {
-            return Err(SignatureError::BadGenericConfig(
-                "the template uses {id} but no id header is set".into(),
-            ));
+            return Err(SignatureError::BadGenericConfig("the template uses {id} but no id header is set".into()));
         }
         let tolerance = match timestamp {
             Timestamp::None => None,
             _ => self.tolerance_s.or(Some(300)),
         };
-        let mut spec = HmacSpec::new(
-            Provider::Generic,
-            self.algorithm,
-            self.encoding,
-            &self.header,
-            shape,
-            &self.template,
-        )
-        .timestamp(timestamp, tolerance);
+        let mut spec =
+            HmacSpec::new(Provider::Generic, self.algorithm, self.encoding, &self.header, shape, &self.template)
+                .timestamp(timestamp, tolerance);
         spec.parts = parts;
         if let Some(id) = &self.id_header {
             spec = spec.id_header(id);

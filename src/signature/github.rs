@@ -12,23 +12,11 @@ use super::{Provider, Secrets};
 pub(crate) struct GithubScheme;
 
 fn sha256() -> HmacSpec {
-    HmacSpec::body_only(
-        Provider::Github,
-        Algorithm::Sha256,
-        Encoding::Hex,
-        "X-Hub-Signature-256",
-        "sha256=",
-    )
+    HmacSpec::body_only(Provider::Github, Algorithm::Sha256, Encoding::Hex, "X-Hub-Signature-256", "sha256=")
 }
 
 fn sha1() -> HmacSpec {
-    HmacSpec::body_only(
-        Provider::Github,
-        Algorithm::Sha1,
-        Encoding::Hex,
-        "X-Hub-Signature",
-        "sha1=",
-    )
+    HmacSpec::body_only(Provider::Github, Algorithm::Sha1, Encoding::Hex, "X-Hub-Signature", "sha1=")
 }
 
 fn spec(variant: &str) -> HmacSpec {
@@ -67,16 +55,9 @@ impl Scheme for GithubScheme {
         spec(parsed.variant).attempt(key, req, parsed)
     }
 
-    fn sign(
-        &self,
-        secret: &str,
-        parts: &SignParts<'_>,
-        opts: &SignOptions,
-    ) -> Result<Signed, SignatureError> {
+    fn sign(&self, secret: &str, parts: &SignParts<'_>, opts: &SignOptions) -> Result<Signed, SignatureError> {
         let mut signed = sha256().sign(secret, parts, opts)?;
-        signed
-            .headers
-            .extend(sha1().sign(secret, parts, opts)?.headers);
+        signed.headers.extend(sha1().sign(secret, parts, opts)?.headers);
         Ok(signed)
     }
 }

@@ -27,19 +27,12 @@ impl Scheme for GitlabScheme {
 
     fn parse(&self, req: &SignedRequest<'_>) -> Result<Parsed, HeaderFault> {
         let mut p = Parsed::default();
-        let Some(token) = req
-            .headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(HEADER))
-            .map(|(_, v)| v.clone())
+        let Some(token) = req.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(HEADER)).map(|(_, v)| v.clone())
         else {
             p.read(HEADER, None);
             return Err(HeaderFault::missing(&p, HEADER));
         };
-        p.headers_read.push(super::types::HeaderRead {
-            name: HEADER.into(),
-            value: Some(fingerprint(&token)),
-        });
+        p.headers_read.push(super::types::HeaderRead { name: HEADER.into(), value: Some(fingerprint(&token)) });
         p.received.push(fingerprint(&token));
         p.sigs.push(token);
         Ok(p)
@@ -62,15 +55,7 @@ impl Scheme for GitlabScheme {
         }
     }
 
-    fn sign(
-        &self,
-        secret: &str,
-        _parts: &SignParts<'_>,
-        _opts: &SignOptions,
-    ) -> Result<Signed, SignatureError> {
-        Ok(Signed {
-            headers: vec![(HEADER.into(), secret.into())],
-            body: None,
-        })
+    fn sign(&self, secret: &str, _parts: &SignParts<'_>, _opts: &SignOptions) -> Result<Signed, SignatureError> {
+        Ok(Signed { headers: vec![(HEADER.into(), secret.into())], body: None })
     }
 }

@@ -7,8 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::codec::{self, Algorithm, Encoding};
 use super::scheme::{
-    AltKey, Attempt, HeaderFault, Key, LooseSig, Parsed, Scheme, SignOptions, Signed, Stamp,
-    made_up_id,
+    AltKey, Attempt, HeaderFault, Key, LooseSig, Parsed, Scheme, SignOptions, Signed, Stamp, made_up_id,
 };
 use super::types::{HintCode, SignParts, SignatureError, SignedRequest};
 use super::{Provider, Secrets};
@@ -150,21 +149,8 @@ pub(crate) struct HmacSpec {
 
 impl HmacSpec {
     /// A spec over `{body}` alone in a `Prefixed` header: the most common shape.
-    pub fn body_only(
-        provider: Provider,
-        algorithm: Algorithm,
-        encoding: Encoding,
-        header: &str,
-        prefix: &str,
-    ) -> Self {
-        Self::new(
-            provider,
-            algorithm,
-            encoding,
-            header,
-            Shape::Prefixed(prefix.into()),
-            "{body}",
-        )
+    pub fn body_only(provider: Provider, algorithm: Algorithm, encoding: Encoding, header: &str, prefix: &str) -> Self {
+        Self::new(provider, algorithm, encoding, header, Shape::Prefixed(prefix.into()), "{body}")
     }
 
     pub fn new(
@@ -214,13 +200,9 @@ impl HmacSpec {
             match part {
                 Part::Lit(s) => out.extend_from_slice(s.as_bytes()),
                 Part::Body => out.extend_from_slice(req.body),
-                Part::Timestamp => out.extend_from_slice(
-                    parsed
-                        .stamp
-                        .as_ref()
-                        .map_or("", |s| s.raw.as_str())
-                        .as_bytes(),
-                ),
+                Part::Timestamp => {
+                    out.extend_from_slice(parsed.stamp.as_ref().map_or("", |s| s.raw.as_str()).as_bytes())
+                }
                 Part::Id => out.extend_from_slice(parsed.id.as_deref().unwrap_or("").as_bytes()),
                 Part::Url => out.extend_from_slice(req.url.as_bytes()),
                 Part::Method => out.extend_from_slice(req.method.as_bytes()),
@@ -271,39 +253,24 @@ impl HmacSpec {
                     // Another tag (`v1=` for `v0=`, `sha1=` for `sha256=`) or none at all.
                     let (code, rest, message) = match v.split_once('=') {
                         Some((tag, rest))
-                            if !tag.is_empty()
-                                && tag.len() <= 8
-                                && tag.chars().all(|c| c.is_ascii_alphanumeric()) =>
+                            if !tag.is_empty() && tag.len() <= 8 && tag.chars().all(|c| c.is_ascii_alphanumeric()) =>
                         {
                             (
                                 HintCode::WrongVersionTag,
                                 rest,
-                                format!(
-                                    "The signature is tagged `{tag}=` but {} uses `{prefix}`.",
-                                    self.provider
-                                ),
+                                format!("The signature is tagged `{tag}=` but {} uses `{prefix}`.", self.provider),
                             )
                         }
                         _ => (
                             HintCode::MissingPrefix,
                             v,
-                            format!(
-                                "The signature lacks the `{prefix}` prefix {} puts before it.",
-                                self.provider
-                            ),
+                            format!("The signature lacks the `{prefix}` prefix {} puts before it.", self.provider),
                         ),
                     };
                     parsed.received.push(v.to_owned());
-                    let decoded = self
-                        .encoding
-                        .decode(rest)
-                        .or_else(|| self.encoding.other().decode(rest));
+                    let decoded = self.encoding.decode(rest).or_else(|| self.encoding.other().decode(rest));
                     if let Some(bytes) = decoded {
-                        parsed.loose.push(LooseSig {
-                            bytes,
-                            code,
-                            message,
-                        });
+                        parsed.loose.push(LooseSig { bytes, code, message });
                     }
                 }
             }
@@ -329,10 +296,7 @@ impl HmacSpec {
                         parsed.loose.push(LooseSig {
                             bytes,
                             code: HintCode::WrongVersionTag,
-                            message: format!(
-                                "The signature is under `{k}=` but {} reads `{key}=`.",
-                                self.provider
-                            ),
+                            message: format!("The signature is under `{k}=` but {} reads `{key}=`.", self.provider),
                         });
                     }
                 }
@@ -381,27 +345,19 @@ impl HmacSpec {
             Timestamp::PairField { key } => match pair_stamp {
                 Some(v) => (v, TimeUnit::Seconds, self.header.clone()),
                 None => {
-                    return Err(HeaderFault::malformed(
-                        parsed,
-                        &self.header,
-                        format!("no `{key}=` timestamp in it"),
-                    ));
+                    return Err(HeaderFault::malformed(parsed, &self.header, format!("no `{key}=` timestamp in it")));
                 }
             },
             Timestamp::BodyJson { field, unit } => {
                 let value = serde_json::from_slice::<serde_json::Value>(req.body).ok();
-                let raw = value
-                    .as_ref()
-                    .and_then(|v| v.get(field))
-                    .and_then(|v| match v {
-                        serde_json::Value::Number(n) => Some(n.to_string()),
-                        serde_json::Value::String(s) => Some(s.clone()),
-                        _ => None,
-                    });
-                parsed.headers_read.push(super::types::HeaderRead {
-                    name: format!("body:{field}"),
-                    value: raw.clone(),
+                let raw = value.as_ref().and_then(|v| v.get(field)).and_then(|v| match v {
+                    serde_json::Value::Number(n) => Some(n.to_string()),
+                    serde_json::Value::String(s) => Some(s.clone()),
+                    _ => None,
                 });
+                parsed
+                    .headers_read
+                    .push(super::types::HeaderRead { name: format!("body:{field}"), value: raw.clone() });
                 match raw {
                     Some(raw) => (raw, *unit, format!("body:{field}")),
                     None => return Ok(()),
@@ -413,19 +369,14 @@ impl HmacSpec {
                 parsed.stamp = Some(Stamp { raw, unix_s });
                 Ok(())
             }
-            None => Err(HeaderFault::malformed(
-                parsed,
-                &source,
-                format!("`{raw}` is not a timestamp"),
-            )),
+            None => Err(HeaderFault::malformed(parsed, &source, format!("`{raw}` is not a timestamp"))),
         }
     }
 }
 
 fn strip_prefix_ci<'a>(value: &'a str, prefix: &str) -> Option<&'a str> {
     let head = value.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix)
-        .then(|| &value[prefix.len()..])
+    head.eq_ignore_ascii_case(prefix).then(|| &value[prefix.len()..])
 }
 
 impl Scheme for HmacSpec {
@@ -434,13 +385,7 @@ impl Scheme for HmacSpec {
     }
 
     fn describe(&self) -> String {
-        format!(
-            "HMAC-{} in `{}`, {}, over {}",
-            self.algorithm.name(),
-            self.header,
-            self.encoding.name(),
-            self.template
-        )
+        format!("HMAC-{} in `{}`, {}, over {}", self.algorithm.name(), self.header, self.encoding.name(), self.template)
     }
 
     fn default_tolerance(&self) -> Option<u64> {
@@ -528,28 +473,20 @@ impl Scheme for HmacSpec {
         }
     }
 
-    fn sign(
-        &self,
-        secret: &str,
-        parts: &SignParts<'_>,
-        _opts: &SignOptions,
-    ) -> Result<Signed, SignatureError> {
+    fn sign(&self, secret: &str, parts: &SignParts<'_>, _opts: &SignOptions) -> Result<Signed, SignatureError> {
         let key = match self.key(secret, &Secrets::default()) {
             Ok(Key::Bytes(k)) => k,
-            Ok(_) => unreachable_key(self.provider)?,
+            Ok(_) => {
+                let reason = "not an HMAC key".to_owned();
+                return Err(SignatureError::BadSecret { provider: self.provider, reason });
+            }
             Err(reason) => {
-                return Err(SignatureError::BadSecret {
-                    provider: self.provider,
-                    reason,
-                });
+                return Err(SignatureError::BadSecret { provider: self.provider, reason });
             }
         };
         let mut parsed = Parsed::default();
         let mut headers = Vec::new();
-        let id = parts
-            .id
-            .map(str::to_owned)
-            .unwrap_or_else(|| made_up_id(parts));
+        let id = parts.id.map(str::to_owned).unwrap_or_else(|| made_up_id(parts));
         if let Some(id_header) = &self.id_header {
             headers.push((id_header.clone(), id.clone()));
             parsed.id = Some(id);
@@ -565,10 +502,7 @@ impl Scheme for HmacSpec {
             // The body carries it; re-signing leaves the body as it is.
             Timestamp::BodyJson { .. } => None,
         };
-        parsed.stamp = raw_stamp.clone().map(|raw| Stamp {
-            raw,
-            unix_s: parts.now_s,
-        });
+        parsed.stamp = raw_stamp.clone().map(|raw| Stamp { raw, unix_s: parts.now_s });
         let req = SignedRequest {
             method: parts.method,
             url: parts.url,
@@ -584,16 +518,6 @@ impl Scheme for HmacSpec {
             _ => self.written(&mac),
         };
         headers.insert(0, (self.header.clone(), value));
-        Ok(Signed {
-            headers,
-            body: None,
-        })
+        Ok(Signed { headers, body: None })
     }
-}
-
-fn unreachable_key(provider: Provider) -> Result<Vec<u8>, SignatureError> {
-    Err(SignatureError::BadSecret {
-        provider,
-        reason: "not an HMAC key".into(),
-    })
 }

@@ -30,13 +30,7 @@ fn v3() -> HmacSpec {
         Shape::Prefixed(String::new()),
         "{method}{url}{body}{timestamp}",
     )
-    .timestamp(
-        Timestamp::Header {
-            name: "X-HubSpot-Request-Timestamp".into(),
-            unit: TimeUnit::Millis,
-        },
-        Some(300),
-    )
+    .timestamp(Timestamp::Header { name: "X-HubSpot-Request-Timestamp".into(), unit: TimeUnit::Millis }, Some(300))
 }
 
 /// HubSpot signs the URI with these escapes decoded (its docs list them).
@@ -61,10 +55,7 @@ fn decode_uri(url: &str) -> String {
     while let Some(i) = rest.find('%') {
         out.push_str(&rest[..i]);
         let tail = &rest[i..];
-        match ESCAPES
-            .iter()
-            .find(|(esc, _)| tail.get(..3).is_some_and(|t| t.eq_ignore_ascii_case(esc)))
-        {
+        match ESCAPES.iter().find(|(esc, _)| tail.get(..3).is_some_and(|t| t.eq_ignore_ascii_case(esc))) {
             Some((_, ch)) => {
                 out.push_str(ch);
                 rest = &tail[3..];
@@ -95,10 +86,7 @@ impl Scheme for HubspotScheme {
     }
 
     fn describe(&self) -> String {
-        format!(
-            "{}; legacy v1/v2: SHA-256 hex of secret (+ method + URI) + body in `{LEGACY}`",
-            v3().describe()
-        )
+        format!("{}; legacy v1/v2: SHA-256 hex of secret (+ method + URI) + body in `{LEGACY}`", v3().describe())
     }
 
     fn uses_url(&self) -> bool {
@@ -117,18 +105,12 @@ impl Scheme for HubspotScheme {
         }
         let mut p = Parsed::default();
         let sig = p.read(LEGACY, req.header(LEGACY)).unwrap_or_default();
-        let version = p
-            .read(VERSION, req.header(VERSION))
-            .unwrap_or_else(|| "v1".into());
+        let version = p.read(VERSION, req.header(VERSION)).unwrap_or_else(|| "v1".into());
         p.variant = match version.trim().to_ascii_lowercase().as_str() {
             "v1" => "v1",
             "v2" => "v2",
             other => {
-                return Err(HeaderFault::malformed(
-                    &p,
-                    VERSION,
-                    format!("unknown version `{other}`"),
-                ));
+                return Err(HeaderFault::malformed(&p, VERSION, format!("unknown version `{other}`")));
             }
         };
         p.received.push(sig.trim().to_owned());
@@ -166,21 +148,9 @@ impl Scheme for HubspotScheme {
         }
     }
 
-    fn sign(
-        &self,
-        secret: &str,
-        parts: &SignParts<'_>,
-        opts: &SignOptions,
-    ) -> Result<Signed, SignatureError> {
+    fn sign(&self, secret: &str, parts: &SignParts<'_>, opts: &SignOptions) -> Result<Signed, SignatureError> {
         let uri = decode_uri(parts.url);
-        let mut signed = v3().sign(
-            secret,
-            &SignParts {
-                url: &uri,
-                ..*parts
-            },
-            opts,
-        )?;
+        let mut signed = v3().sign(secret, &SignParts { url: &uri, ..*parts }, opts)?;
         let req = SignedRequest {
             method: parts.method,
             url: parts.url,
@@ -188,11 +158,8 @@ impl Scheme for HubspotScheme {
             body: parts.body,
             received_at_us: 0,
         };
-        let version = req
-            .header(VERSION)
-            .map(|v| v.trim().to_ascii_lowercase())
-            .filter(|v| v == "v2")
-            .unwrap_or("v1".into());
+        let version =
+            req.header(VERSION).map(|v| v.trim().to_ascii_lowercase()).filter(|v| v == "v2").unwrap_or("v1".into());
         let digest = codec::sha256(&[&legacy_message(&version, secret.as_bytes(), &req)]);
         signed.headers.push((LEGACY.into(), hex::encode(digest)));
         signed.headers.push((VERSION.into(), version));

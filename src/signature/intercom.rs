@@ -6,11 +6,5 @@ use super::codec::{Algorithm, Encoding};
 use super::hmac_spec::HmacSpec;
 
 pub(crate) fn scheme() -> HmacSpec {
-    HmacSpec::body_only(
-        Provider::Intercom,
-        Algorithm::Sha1,
-        Encoding::Hex,
-        "X-Hub-Signature",
-        "sha1=",
-    )
+    HmacSpec::body_only(Provider::Intercom, Algorithm::Sha1, Encoding::Hex, "X-Hub-Signature", "sha1=")
 }

@@ -8,18 +8,6 @@ use super::codec::{Algorithm, Encoding};
 use super::hmac_spec::{HmacSpec, TimeUnit, Timestamp};
 
 pub(crate) fn scheme() -> HmacSpec {
-    HmacSpec::body_only(
-        Provider::Linear,
-        Algorithm::Sha256,
-        Encoding::Hex,
-        "Linear-Signature",
-        "",
-    )
-    .timestamp(
-        Timestamp::BodyJson {
-            field: "webhookTimestamp".into(),
-            unit: TimeUnit::Millis,
-        },
-        Some(60),
-    )
+    HmacSpec::body_only(Provider::Linear, Algorithm::Sha256, Encoding::Hex, "Linear-Signature", "")
+        .timestamp(Timestamp::BodyJson { field: "webhookTimestamp".into(), unit: TimeUnit::Millis }, Some(60))
 }

@@ -11,9 +11,7 @@
 use serde_json::Value;
 
 use super::codec::{self, Algorithm, form_encode, parse_form};
-use super::scheme::{
-    Attempt, HeaderFault, Key, Parsed, Scheme, SignOptions, Signed, Stamp, made_up_id,
-};
+use super::scheme::{Attempt, HeaderFault, Key, Parsed, Scheme, SignOptions, Signed, Stamp, made_up_id};
 use super::types::{HeaderRead, SignParts, SignatureError, SignedRequest};
 use super::{Provider, Secrets};
 
@@ -32,12 +30,7 @@ fn fields(body: &[u8]) -> [Option<String>; 3] {
     }
     let form = parse_form(body);
     // The last occurrence wins, so fields appended by `sign` override stale ones.
-    FIELDS.map(|f| {
-        form.iter()
-            .rev()
-            .find(|(k, _)| k == f)
-            .map(|(_, v)| v.clone())
-    })
+    FIELDS.map(|f| form.iter().rev().find(|(k, _)| k == f).map(|(_, v)| v.clone()))
 }
 
 fn json_text(v: &Value) -> Option<String> {
@@ -54,15 +47,9 @@ fn multipart_field(body: &[u8], field: &str) -> Option<String> {
     let needle = format!("name=\"{field}\"");
     let at = text.find(&needle)? + needle.len();
     let rest = &text[at..];
-    let start = rest
-        .find("\r\n\r\n")
-        .map(|i| i + 4)
-        .or_else(|| rest.find("\n\n").map(|i| i + 2))?;
+    let start = rest.find("\r\n\r\n").map(|i| i + 4).or_else(|| rest.find("\n\n").map(|i| i + 2))?;
     let value = &rest[start..];
-    let end = value
-        .find("\r\n--")
-        .or_else(|| value.find("\n--"))
-        .unwrap_or(value.len());
+    let end = value.find("\r\n--").or_else(|| value.find("\n--")).unwrap_or(value.len());
     Some(value[..end].trim().to_owned())
 }
 
@@ -84,10 +71,7 @@ impl Scheme for MailgunScheme {
         let mut p = Parsed::default();
         let [ts, token, sig] = fields(req.body);
         for (name, value) in FIELDS.iter().zip([&ts, &token, &sig]) {
-            p.headers_read.push(HeaderRead {
-                name: format!("body:signature.{name}"),
-                value: value.clone(),
-            });
+            p.headers_read.push(HeaderRead { name: format!("body:signature.{name}"), value: value.clone() });
         }
         let (Some(ts), Some(token), Some(sig)) = (ts, token, sig) else {
             return Err(HeaderFault::missing(&p, "body:signature"));
@@ -96,19 +80,11 @@ impl Scheme for MailgunScheme {
         match hex::decode(sig.trim()) {
             Ok(bytes) => p.sigs.push(bytes),
             Err(_) => {
-                return Err(HeaderFault::malformed(
-                    &p,
-                    "body:signature.signature",
-                    "not hex",
-                ));
+                return Err(HeaderFault::malformed(&p, "body:signature.signature", "not hex"));
             }
         }
         let Ok(unix_s) = ts.trim().parse::<i64>() else {
-            return Err(HeaderFault::malformed(
-                &p,
-                "body:signature.timestamp",
-                "not Unix seconds",
-            ));
+            return Err(HeaderFault::malformed(&p, "body:signature.timestamp", "not Unix seconds"));
         };
         p.stamp = Some(Stamp { raw: ts, unix_s });
         p.id = Some(token);
@@ -124,11 +100,7 @@ impl Scheme for MailgunScheme {
             return Attempt::default();
         };
         let ts = parsed.stamp.as_ref().map_or("", |s| s.raw.as_str());
-        let signed = [
-            ts.as_bytes(),
-            parsed.id.as_deref().unwrap_or_default().as_bytes(),
-        ]
-        .concat();
+        let signed = [ts.as_bytes(), parsed.id.as_deref().unwrap_or_default().as_bytes()].concat();
         let mac = codec::hmac(Algorithm::Sha256, key, &signed);
         Attempt {
             matched: parsed.sigs.iter().any(|s| codec::ct_eq(s, &mac)),
@@ -139,22 +111,10 @@ impl Scheme for MailgunScheme {
         }
     }
 
-    fn sign(
-        &self,
-        secret: &str,
-        parts: &SignParts<'_>,
-        _opts: &SignOptions,
-    ) -> Result<Signed, SignatureError> {
+    fn sign(&self, secret: &str, parts: &SignParts<'_>, _opts: &SignOptions) -> Result<Signed, SignatureError> {
         let ts = parts.now_s.to_string();
-        let token = parts
-            .id
-            .map(str::to_owned)
-            .unwrap_or_else(|| made_up_id(parts).replace("msg_", ""));
-        let sig = hex::encode(codec::hmac(
-            Algorithm::Sha256,
-            secret.as_bytes(),
-            format!("{ts}{token}").as_bytes(),
-        ));
+        let token = parts.id.map(str::to_owned).unwrap_or_else(|| made_up_id(parts).replace("msg_", ""));
+        let sig = hex::encode(codec::hmac(Algorithm::Sha256, secret.as_bytes(), format!("{ts}{token}").as_bytes()));
         let body = match serde_json::from_slice::<Value>(parts.body) {
             Ok(Value::Object(mut map)) => {
                 let mut s = serde_json::Map::new();
@@ -167,8 +127,7 @@ impl Scheme for MailgunScheme {
             Ok(_) => {
                 return Err(SignatureError::NotHeaderSigned {
                     provider: Provider::Mailgun,
-                    explanation: "a JSON body must be an object to carry the `signature` fields"
-                        .into(),
+                    explanation: "a JSON body must be an object to carry the `signature` fields".into(),
                 });
             }
             Err(_) => {
@@ -176,11 +135,7 @@ impl Scheme for MailgunScheme {
                     .body
                     .split(|&b| b == b'&')
                     .filter(|p| !p.is_empty())
-                    .filter(|p| {
-                        !FIELDS.iter().any(|f| {
-                            p.starts_with(format!("{f}=").as_bytes()) || *p == f.as_bytes()
-                        })
-                    })
+                    .filter(|p| !FIELDS.iter().any(|f| p.starts_with(format!("{f}=").as_bytes()) || *p == f.as_bytes()))
                     .map(|p| String::from_utf8_lossy(p).into_owned())
                     .collect();
                 for (k, v) in [("timestamp", ts), ("token", token), ("signature", sig)] {
@@ -189,9 +144,6 @@ impl Scheme for MailgunScheme {
                 pairs.join("&").into_bytes()
             }
         };
-        Ok(Signed {
-            headers: Vec::new(),
-            body: Some(body),
-        })
+        Ok(Signed { headers: Vec::new(), body: Some(body) })
     }
 }

@@ -8,6 +8,7 @@
 mod codec;
 mod detect;
 mod engine;
+mod fuzz;
 mod hmac_spec;
 mod scheme;
 mod types;
@@ -51,11 +52,13 @@ use serde::{Deserialize, Serialize};
 
 pub use codec::{Algorithm, Encoding};
 pub use detect::{detect, event_id};
+#[doc(hidden)]
+pub use fuzz::fuzz_parsers;
 pub use hmac_spec::TimeUnit;
 pub use scheme::{SignOptions, Signed};
 pub use types::{
-    Evidence, HeaderRead, Hint, HintCode, Secret, Secrets, SignParts, SignatureError, SignedBytes,
-    SignedRequest, TimestampEvidence, Verdict, VerdictKind, VerifyOptions,
+    Evidence, HeaderRead, Hint, HintCode, Secret, Secrets, SignParts, SignatureError, SignedBytes, SignedRequest,
+    TimestampEvidence, Verdict, VerdictKind, VerifyOptions,
 };
 
 use scheme::Scheme;
@@ -167,17 +170,11 @@ impl FromStr for Provider {
             "lemon-squeezy" => "lemonsqueezy",
             other => other,
         };
-        Provider::ALL
-            .into_iter()
-            .find(|p| p.id() == alias)
-            .ok_or_else(|| SignatureError::UnknownProvider(s.to_owned()))
+        Provider::ALL.into_iter().find(|p| p.id() == alias).ok_or_else(|| SignatureError::UnknownProvider(s.to_owned()))
     }
 }
 
-fn scheme_for(
-    provider: Provider,
-    generic: Option<&generic::GenericConfig>,
-) -> Result<Box<dyn Scheme>, SignatureError> {
+fn scheme_for(provider: Provider, generic: Option<&generic::GenericConfig>) -> Result<Box<dyn Scheme>, SignatureError> {
     Ok(match provider {
         Provider::Stripe => Box::new(stripe::scheme()),
         Provider::Github => Box::new(github::GithubScheme),
@@ -205,9 +202,7 @@ fn scheme_for(
         Provider::Sentry => Box::new(sentry::scheme()),
         Provider::Generic => {
             let config = generic.ok_or_else(|| {
-                SignatureError::BadGenericConfig(
-                    "the generic scheme needs its header, template and encoding".into(),
-                )
+                SignatureError::BadGenericConfig("the generic scheme needs its header, template and encoding".into())
             })?;
             Box::new(config.spec()?)
         }

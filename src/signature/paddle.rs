@@ -12,10 +12,7 @@ pub(crate) fn scheme() -> HmacSpec {
         Algorithm::Sha256,
         Encoding::Hex,
         "Paddle-Signature",
-        Shape::Pairs {
-            separator: ';',
-            key: "h1".into(),
-        },
+        Shape::Pairs { separator: ';', key: "h1".into() },
         "{timestamp}:{body}",
     )
     .timestamp(Timestamp::PairField { key: "ts".into() }, Some(5))

@@ -16,9 +16,7 @@ use x509_cert::Certificate;
 use x509_cert::der::{DecodePem as _, Encode as _};
 
 use super::codec::{self, format_rfc3339, parse_rfc3339};
-use super::scheme::{
-    Attempt, HeaderFault, Key, Parsed, Scheme, SignOptions, Signed, Stamp, made_up_id,
-};
+use super::scheme::{Attempt, HeaderFault, Key, Parsed, Scheme, SignOptions, Signed, Stamp, made_up_id};
 use super::types::{SignParts, SignatureError, SignedRequest};
 use super::{Provider, Secrets};
 
@@ -33,13 +31,8 @@ const CERT_URL: &str = "PAYPAL-CERT-URL";
 /// Reads an X.509 certificate PEM or a bare `PUBLIC KEY` PEM.
 pub(crate) fn public_key(pem: &str) -> Result<RsaPublicKey, String> {
     if pem.contains("BEGIN CERTIFICATE") {
-        let cert = Certificate::from_pem(pem.trim().as_bytes())
-            .map_err(|e| format!("certificate: {e}"))?;
-        let spki = cert
-            .tbs_certificate()
-            .subject_public_key_info()
-            .to_der()
-            .map_err(|e| e.to_string())?;
+        let cert = Certificate::from_pem(pem.trim().as_bytes()).map_err(|e| format!("certificate: {e}"))?;
+        let spki = cert.tbs_certificate().subject_public_key_info().to_der().map_err(|e| e.to_string())?;
         RsaPublicKey::from_public_key_der(&spki).map_err(|e| format!("certificate key: {e}"))
     } else {
         RsaPublicKey::from_public_key_pem(pem.trim()).map_err(|e| format!("public key: {e}"))
@@ -62,24 +55,16 @@ impl Scheme for PaypalScheme {
     }
 
     fn describe(&self) -> String {
-        format!(
-            "RSA-SHA256 in `{SIG}`, base64, over {{{ID}}}|{{{TIME}}}|{{webhook id}}|{{crc32(body)}}"
-        )
+        format!("RSA-SHA256 in `{SIG}`, base64, over {{{ID}}}|{{{TIME}}}|{{webhook id}}|{{crc32(body)}}")
     }
 
     fn check_inputs(&self, secrets: &Secrets) -> Result<(), SignatureError> {
         let missing = || SignatureError::MissingInput {
             provider: Provider::Paypal,
-            what: "the signing certificate PEM (download it from the PAYPAL-CERT-URL header)"
-                .into(),
+            what: "the signing certificate PEM (download it from the PAYPAL-CERT-URL header)".into(),
         };
         let pem = secrets.certificate.as_deref().ok_or_else(missing)?;
-        public_key(pem)
-            .map(|_| ())
-            .map_err(|reason| SignatureError::BadSecret {
-                provider: Provider::Paypal,
-                reason,
-            })
+        public_key(pem).map(|_| ()).map_err(|reason| SignatureError::BadSecret { provider: Provider::Paypal, reason })
     }
 
     fn parse(&self, req: &SignedRequest<'_>) -> Result<Parsed, HeaderFault> {
@@ -98,11 +83,7 @@ impl Scheme for PaypalScheme {
         if let Some(a) = algo
             && !a.trim().eq_ignore_ascii_case("SHA256withRSA")
         {
-            return Err(HeaderFault::malformed(
-                &p,
-                ALGO,
-                format!("`{a}` is not SHA256withRSA"),
-            ));
+            return Err(HeaderFault::malformed(&p, ALGO, format!("`{a}` is not SHA256withRSA")));
         }
         p.received.push(sig.trim().to_owned());
         match codec::decode_base64(&sig) {
@@ -110,11 +91,7 @@ impl Scheme for PaypalScheme {
             None => return Err(HeaderFault::malformed(&p, SIG, "not base64")),
         }
         let Some(unix_s) = parse_rfc3339(&time) else {
-            return Err(HeaderFault::malformed(
-                &p,
-                TIME,
-                "not an RFC 3339 date-time",
-            ));
+            return Err(HeaderFault::malformed(&p, TIME, "not an RFC 3339 date-time"));
         };
         p.stamp = Some(Stamp { raw: time, unix_s });
         p.id = Some(id);
@@ -123,10 +100,7 @@ impl Scheme for PaypalScheme {
 
     fn key(&self, secret: &str, secrets: &Secrets) -> Result<Key, String> {
         let public = public_key(secrets.certificate.as_deref().unwrap_or_default())?;
-        Ok(Key::Paypal {
-            webhook_id: secret.to_owned(),
-            public,
-        })
+        Ok(Key::Paypal { webhook_id: secret.to_owned(), public })
     }
 
     fn attempt(&self, key: &Key, req: &SignedRequest<'_>, parsed: &Parsed) -> Attempt {
@@ -134,54 +108,28 @@ impl Scheme for PaypalScheme {
             return Attempt::default();
         };
         let time = parsed.stamp.as_ref().map_or("", |s| s.raw.as_str());
-        let signed = message(
-            parsed.id.as_deref().unwrap_or_default(),
-            time,
-            webhook_id,
-            req.body,
-        );
+        let signed = message(parsed.id.as_deref().unwrap_or_default(), time, webhook_id, req.body);
         let vk = VerifyingKey::<Sha256>::new(public.clone());
-        let matched = parsed.sigs.iter().any(|s| {
-            Signature::try_from(s.as_slice()).is_ok_and(|sig| vk.verify(&signed, &sig).is_ok())
-        });
-        Attempt {
-            signed,
-            expected: None,
-            expected_raw: None,
-            matched,
-            url: None,
-        }
+        let matched = parsed
+            .sigs
+            .iter()
+            .any(|s| Signature::try_from(s.as_slice()).is_ok_and(|sig| vk.verify(&signed, &sig).is_ok()));
+        Attempt { signed, expected: None, expected_raw: None, matched, url: None }
     }
 
-    fn sign(
-        &self,
-        secret: &str,
-        parts: &SignParts<'_>,
-        opts: &SignOptions,
-    ) -> Result<Signed, SignatureError> {
-        let pem = opts
-            .private_key_pem
-            .as_deref()
-            .ok_or_else(|| SignatureError::MissingInput {
-                provider: Provider::Paypal,
-                what: "an RSA private key PEM to sign with".into(),
-            })?;
-        let key = private_key(pem).map_err(|reason| SignatureError::BadSecret {
+    fn sign(&self, secret: &str, parts: &SignParts<'_>, opts: &SignOptions) -> Result<Signed, SignatureError> {
+        let pem = opts.private_key_pem.as_deref().ok_or_else(|| SignatureError::MissingInput {
             provider: Provider::Paypal,
-            reason,
+            what: "an RSA private key PEM to sign with".into(),
         })?;
-        let id = parts
-            .id
-            .map(str::to_owned)
-            .unwrap_or_else(|| made_up_id(parts));
+        let key =
+            private_key(pem).map_err(|reason| SignatureError::BadSecret { provider: Provider::Paypal, reason })?;
+        let id = parts.id.map(str::to_owned).unwrap_or_else(|| made_up_id(parts));
         let time = format_rfc3339(parts.now_s);
         let msg = message(&id, &time, secret, parts.body);
-        let sig = SigningKey::<Sha256>::new(key).try_sign(&msg).map_err(|e| {
-            SignatureError::BadSecret {
-                provider: Provider::Paypal,
-                reason: e.to_string(),
-            }
-        })?;
+        let sig = SigningKey::<Sha256>::new(key)
+            .try_sign(&msg)
+            .map_err(|e| SignatureError::BadSecret { provider: Provider::Paypal, reason: e.to_string() })?;
         Ok(Signed {
             headers: vec![
                 (SIG.into(), codec::base64(&sig.to_vec())),

@@ -8,10 +8,7 @@ use super::{Provider, Secrets};
 pub(crate) enum Key {
     Bytes(Vec<u8>),
     Ed25519(ed25519_dalek::VerifyingKey),
-    Paypal {
-        webhook_id: String,
-        public: rsa::PublicKey,
-    },
+    Paypal { webhook_id: String, public: rsa::PublicKey },
 }
 
 /// A timestamp as it appeared and as Unix seconds.
@@ -49,10 +46,7 @@ pub(crate) struct Parsed {
 
 impl Parsed {
     pub fn read(&mut self, name: &str, value: Option<String>) -> Option<String> {
-        self.headers_read.push(HeaderRead {
-            name: name.to_owned(),
-            value: value.clone(),
-        });
+        self.headers_read.push(HeaderRead { name: name.to_owned(), value: value.clone() });
         value
     }
 }
@@ -151,12 +145,7 @@ pub(crate) trait Scheme {
         Vec::new()
     }
     fn attempt(&self, key: &Key, req: &SignedRequest<'_>, parsed: &Parsed) -> Attempt;
-    fn sign(
-        &self,
-        secret: &str,
-        parts: &SignParts<'_>,
-        opts: &SignOptions,
-    ) -> Result<Signed, SignatureError>;
+    fn sign(&self, secret: &str, parts: &SignParts<'_>, opts: &SignOptions) -> Result<Signed, SignatureError>;
 }
 
 /// A short, non-reversible stand-in for a secret value, so token schemes can

@@ -7,11 +7,5 @@ use super::codec::{Algorithm, Encoding};
 use super::hmac_spec::HmacSpec;
 
 pub(crate) fn scheme() -> HmacSpec {
-    HmacSpec::body_only(
-        Provider::Sentry,
-        Algorithm::Sha256,
-        Encoding::Hex,
-        "Sentry-Hook-Signature",
-        "",
-    )
+    HmacSpec::body_only(Provider::Sentry, Algorithm::Sha256, Encoding::Hex, "Sentry-Hook-Signature", "")
 }

@@ -6,11 +6,5 @@ use super::codec::{Algorithm, Encoding};
 use super::hmac_spec::HmacSpec;
 
 pub(crate) fn scheme() -> HmacSpec {
-    HmacSpec::body_only(
-        Provider::Shopify,
-        Algorithm::Sha256,
-        Encoding::Base64,
-        "X-Shopify-Hmac-Sha256",
-        "",
-    )
+    HmacSpec::body_only(Provider::Shopify, Algorithm::Sha256, Encoding::Base64, "X-Shopify-Hmac-Sha256", "")
 }

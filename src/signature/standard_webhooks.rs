@@ -13,19 +13,11 @@ pub(crate) fn with_prefix(provider: Provider, prefix: &str) -> HmacSpec {
         Algorithm::Sha256,
         Encoding::Base64,
         &format!("{prefix}-signature"),
-        Shape::VersionList {
-            version: "v1".into(),
-        },
+        Shape::VersionList { version: "v1".into() },
         "{id}.{timestamp}.{body}",
     )
     .id_header(&format!("{prefix}-id"))
-    .timestamp(
-        Timestamp::Header {
-            name: format!("{prefix}-timestamp"),
-            unit: TimeUnit::Seconds,
-        },
-        Some(300),
-    )
+    .timestamp(Timestamp::Header { name: format!("{prefix}-timestamp"), unit: TimeUnit::Seconds }, Some(300))
     .key_form(KeyForm::WhsecBase64)
 }
 

@@ -13,10 +13,7 @@ pub(crate) fn scheme() -> HmacSpec {
         Algorithm::Sha256,
         Encoding::Hex,
         "Stripe-Signature",
-        Shape::Pairs {
-            separator: ',',
-            key: "v1".into(),
-        },
+        Shape::Pairs { separator: ',', key: "v1".into() },
         "{timestamp}.{body}",
     )
     .timestamp(Timestamp::PairField { key: "t".into() }, Some(300))

@@ -29,11 +29,7 @@ fn url_spellings(url: &str) -> Vec<String> {
     let spelled = match port {
         Some(_) => format!("{scheme}://{host}{tail}"),
         None => {
-            let default = if scheme.eq_ignore_ascii_case("https") {
-                443
-            } else {
-                80
-            };
+            let default = if scheme.eq_ignore_ascii_case("https") { 443 } else { 80 };
             format!("{scheme}://{host}:{default}{tail}")
         }
     };
@@ -46,15 +42,11 @@ fn url_spellings(url: &str) -> Vec<String> {
 fn body_sha256_param(url: &str) -> Option<String> {
     let query = url.split_once('?')?.1;
     let query = query.split('#').next().unwrap_or(query);
-    parse_form(query.as_bytes())
-        .into_iter()
-        .find(|(k, _)| k == "bodySHA256")
-        .map(|(_, v)| v)
+    parse_form(query.as_bytes()).into_iter().find(|(k, _)| k == "bodySHA256").map(|(_, v)| v)
 }
 
 fn is_json(req: &SignedRequest<'_>) -> bool {
-    req.header("Content-Type")
-        .is_some_and(|c| c.to_ascii_lowercase().contains("json"))
+    req.header("Content-Type").is_some_and(|c| c.to_ascii_lowercase().contains("json"))
 }
 
 /// The signed string for one spelling of the URL.
@@ -133,20 +125,13 @@ impl Scheme for TwilioScheme {
         first.unwrap_or_default()
     }
 
-    fn sign(
-        &self,
-        secret: &str,
-        parts: &SignParts<'_>,
-        _opts: &SignOptions,
-    ) -> Result<Signed, SignatureError> {
+    fn sign(&self, secret: &str, parts: &SignParts<'_>, _opts: &SignOptions) -> Result<Signed, SignatureError> {
         if let Some(want) = body_sha256_param(parts.url) {
             let have = hex::encode(codec::sha256(&[parts.body]));
             if !have.eq_ignore_ascii_case(want.trim()) {
                 return Err(SignatureError::MissingInput {
                     provider: Provider::Twilio,
-                    what: format!(
-                        "the URL's bodySHA256 to be the body's hash: set bodySHA256={have} in the URL"
-                    ),
+                    what: format!("the URL's bodySHA256 to be the body's hash: set bodySHA256={have} in the URL"),
                 });
             }
         }
@@ -157,14 +142,7 @@ impl Scheme for TwilioScheme {
             body: parts.body,
             received_at_us: 0,
         };
-        let mac = codec::hmac(
-            Algorithm::Sha1,
-            secret.as_bytes(),
-            &message(parts.url, &req),
-        );
-        Ok(Signed {
-            headers: vec![(HEADER.into(), codec::base64(&mac))],
-            body: None,
-        })
+        let mac = codec::hmac(Algorithm::Sha1, secret.as_bytes(), &message(parts.url, &req));
+        Ok(Signed { headers: vec![(HEADER.into(), codec::base64(&mac))], body: None })
     }
 }

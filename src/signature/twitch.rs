@@ -18,10 +18,7 @@ pub(crate) fn scheme() -> HmacSpec {
     )
     .id_header("Twitch-Eventsub-Message-Id")
     .timestamp(
-        Timestamp::Header {
-            name: "Twitch-Eventsub-Message-Timestamp".into(),
-            unit: TimeUnit::Rfc3339,
-        },
+        Timestamp::Header { name: "Twitch-Eventsub-Message-Timestamp".into(), unit: TimeUnit::Rfc3339 },
         Some(600),
     )
 }

@@ -6,11 +6,5 @@ use super::codec::{Algorithm, Encoding};
 use super::hmac_spec::HmacSpec;
 
 pub(crate) fn scheme() -> HmacSpec {
-    HmacSpec::body_only(
-        Provider::Typeform,
-        Algorithm::Sha256,
-        Encoding::Base64,
-        "Typeform-Signature",
-        "sha256=",
-    )
+    HmacSpec::body_only(Provider::Typeform, Algorithm::Sha256, Encoding::Base64, "Typeform-Signature", "sha256=")
 }

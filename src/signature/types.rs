@@ -31,9 +31,7 @@ impl<'a> SignedRequest<'a> {
     }
 
     pub fn has_header(&self, name: &str) -> bool {
-        self.headers
-            .iter()
-            .any(|(n, _)| n.eq_ignore_ascii_case(name))
+        self.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name))
     }
 
     pub(crate) fn received_at_s(&self) -> i64 {
@@ -82,10 +80,7 @@ pub struct Secrets {
 
 impl Secrets {
     pub fn one(secret: impl Into<String>) -> Self {
-        Secrets {
-            secrets: vec![Secret::new(secret)],
-            certificate: None,
-        }
+        Secrets { secrets: vec![Secret::new(secret)], certificate: None }
     }
 
     pub fn many<I, S>(secrets: I) -> Self
@@ -93,10 +88,7 @@ impl Secrets {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        Secrets {
-            secrets: secrets.into_iter().map(Secret::new).collect(),
-            certificate: None,
-        }
+        Secrets { secrets: secrets.into_iter().map(Secret::new).collect(), certificate: None }
     }
 }
 
@@ -159,10 +151,7 @@ pub struct Hint {
 
 impl Hint {
     pub(crate) fn new(code: HintCode, message: impl Into<String>) -> Self {
-        Hint {
-            code,
-            message: message.into(),
-        }
+        Hint { code, message: message.into() }
     }
 }
 
@@ -253,10 +242,7 @@ pub enum SignatureError {
     #[error("invalid generic scheme: {0}")]
     BadGenericConfig(String),
     #[error("{provider} does not sign with headers: {explanation}")]
-    NotHeaderSigned {
-        provider: Provider,
-        explanation: String,
-    },
+    NotHeaderSigned { provider: Provider, explanation: String },
 }
 
 impl SignatureError {

@@ -15,17 +15,10 @@ pub(crate) fn body_variants(body: &[u8]) -> Vec<BodyVariant> {
     let mut out: Vec<BodyVariant> = Vec::new();
     let mut push = |candidate: Vec<u8>, code, message| {
         if candidate != body && !out.iter().any(|v| v.body == candidate) {
-            out.push(BodyVariant {
-                body: candidate,
-                code,
-                message,
-            });
+            out.push(BodyVariant { body: candidate, code, message });
         }
     };
-    if let Some(stripped) = body
-        .strip_suffix(b"\r\n")
-        .or_else(|| body.strip_suffix(b"\n"))
-    {
+    if let Some(stripped) = body.strip_suffix(b"\r\n").or_else(|| body.strip_suffix(b"\n")) {
         push(
             stripped.to_vec(),
             HintCode::BodyTrailingNewline,
@@ -41,8 +34,10 @@ pub(crate) fn body_variants(body: &[u8]) -> Vec<BodyVariant> {
     if serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok()
         && let Some(tokens) = json_tokens(body)
     {
-        let msg_json = "The JSON body was re-serialised (whitespace changed) after it was signed: verify the raw bytes.";
-        let msg = "The JSON body's non-ASCII characters changed between `\\u` escapes and raw UTF-8 after it was signed.";
+        let msg_json =
+            "The JSON body was re-serialised (whitespace changed) after it was signed: verify the raw bytes.";
+        let msg =
+            "The JSON body's non-ASCII characters changed between `\\u` escapes and raw UTF-8 after it was signed.";
         push(unescape_unicode(body), HintCode::BodyUnicodeEscapes, msg);
         push(escape_unicode(body), HintCode::BodyUnicodeEscapes, msg);
         let msg = "The JSON body's slashes changed between `\\/` and `/` after it was signed.";
@@ -50,23 +45,10 @@ pub(crate) fn body_variants(body: &[u8]) -> Vec<BodyVariant> {
         push(escape_slashes(body), HintCode::BodySlashEscapes, msg);
         // Re-serialisers usually also rewrite `\u` escapes, so each layout is
         // tried as is, escaped and unescaped.
-        for layout in [
-            Layout::Compact,
-            Layout::Spaced,
-            Layout::Pretty(2),
-            Layout::Pretty(4),
-        ] {
+        for layout in [Layout::Compact, Layout::Spaced, Layout::Pretty(2), Layout::Pretty(4)] {
             let laid = render(&tokens, layout);
-            push(
-                escape_unicode(&laid),
-                HintCode::BodyJsonReserialized,
-                msg_json,
-            );
-            push(
-                unescape_unicode(&laid),
-                HintCode::BodyJsonReserialized,
-                msg_json,
-            );
+            push(escape_unicode(&laid), HintCode::BodyJsonReserialized, msg_json);
+            push(unescape_unicode(&laid), HintCode::BodyJsonReserialized, msg_json);
             push(laid, HintCode::BodyJsonReserialized, msg_json);
         }
     } else if looks_like_form(body) {
@@ -78,9 +60,7 @@ pub(crate) fn body_variants(body: &[u8]) -> Vec<BodyVariant> {
 }
 
 fn looks_like_form(body: &[u8]) -> bool {
-    !body.is_empty()
-        && body.contains(&b'=')
-        && !body.iter().any(|b| matches!(b, b'\n' | b'{' | b'<'))
+    !body.is_empty() && body.contains(&b'=') && !body.iter().any(|b| matches!(b, b'\n' | b'{' | b'<'))
 }
 
 fn reencode_form(body: &[u8]) -> Vec<u8> {
@@ -101,11 +81,7 @@ fn decode_form(body: &[u8]) -> Vec<u8> {
     let pairs: Vec<String> = body
         .split(|&b| b == b'&')
         .map(|pair| match pair.iter().position(|&b| b == b'=') {
-            Some(i) => format!(
-                "{}={}",
-                form_decode(&pair[..i]),
-                form_decode(&pair[i + 1..])
-            ),
+            Some(i) => format!("{}={}", form_decode(&pair[..i]), form_decode(&pair[i + 1..])),
             None => form_decode(pair),
         })
         .collect();
@@ -360,10 +336,7 @@ pub(crate) fn url_variants(url: &str) -> Vec<String> {
 /// Splits `host:port`, leaving `[v6]` hosts whole.
 pub(crate) fn split_port(authority: &str) -> (&str, Option<&str>) {
     match authority.rfind(':') {
-        Some(i)
-            if !authority[i..].contains(']')
-                && authority[i + 1..].bytes().all(|b| b.is_ascii_digit()) =>
-        {
+        Some(i) if !authority[i..].contains(']') && authority[i + 1..].bytes().all(|b| b.is_ascii_digit()) => {
             (&authority[..i], Some(&authority[i + 1..]))
         }
         _ => (authority, None),
@@ -394,16 +367,8 @@ mod tests {
     fn unicode_escapes_round_trip() {
         let raw = "{\"k\":\"é😀\"}".as_bytes();
         let escaped = escape_unicode(raw);
-        assert_eq!(
-            escaped,
-            br#"{"k":"\u00e9\ud83d\ude00"}"#.to_vec(),
-            "non-ASCII becomes lowercase \\u escapes"
-        );
-        assert_eq!(
-            unescape_unicode(&escaped),
-            raw.to_vec(),
-            "unescaping restores the raw UTF-8"
-        );
+        assert_eq!(escaped, br#"{"k":"\u00e9\ud83d\ude00"}"#.to_vec(), "non-ASCII becomes lowercase \\u escapes");
+        assert_eq!(unescape_unicode(&escaped), raw.to_vec(), "unescaping restores the raw UTF-8");
         assert_eq!(
             unescape_unicode(br#""\\u00e9""#),
             br#""\\u00e9""#.to_vec(),
@@ -414,19 +379,10 @@ mod tests {
     #[test]
     fn url_variants_cover_scheme_port_and_query() {
         let v = url_variants("https://example.com/hook?x=1");
-        for expected in [
-            "http://example.com/hook?x=1",
-            "https://example.com:443/hook?x=1",
-            "https://example.com/hook",
-        ] {
-            assert!(
-                v.iter().any(|u| u == expected),
-                "variants should include {expected}: {v:?}"
-            );
+        for expected in ["http://example.com/hook?x=1", "https://example.com:443/hook?x=1", "https://example.com/hook"]
+        {
+            assert!(v.iter().any(|u| u == expected), "variants should include {expected}: {v:?}");
         }
-        assert!(
-            !v.iter().any(|u| u == "https://example.com/hook?x=1"),
-            "the URL itself is not a variant"
-        );
+        assert!(!v.iter().any(|u| u == "https://example.com/hook?x=1"), "the URL itself is not a variant");
     }
 }

@@ -15,11 +15,5 @@ pub(crate) fn scheme() -> HmacSpec {
         Shape::Prefixed("v0=".into()),
         "v0:{timestamp}:{body}",
     )
-    .timestamp(
-        Timestamp::Header {
-            name: "x-zm-request-timestamp".into(),
-            unit: TimeUnit::Seconds,
-        },
-        Some(300),
-    )
+    .timestamp(Timestamp::Header { name: "x-zm-request-timestamp".into(), unit: TimeUnit::Seconds }, Some(300))
 }

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Capture benchmark: the same wrk load (a ~1.5 KB JSON POST; 64 connections,
+# then 1) against a bare axum server that only reads the body (the baseline,
+# examples/bare_axum.rs) and against `hookscope serve`, which commits every
+# delivery to SQLite before it answers, in both durability modes.
+# Prints requests/s, p50/p99 latency, the ratio to the baseline, and the rows
+# stored against the 2xx answers counted by wrk (nothing acked may be missing).
+#
+#   bash bench/capture.sh            # DURATION=10s by default
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION=${DURATION:-10s}
+target_dir=${CARGO_TARGET_DIR:-target}
+cargo build --release --quiet --bin hookscope --example bare_axum
+hookscope=$target_dir/release/hookscope
+bare=$target_dir/release/examples/bare_axum
+work=$(mktemp -d)
+pid=""
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+
+port=18790
+wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+
+# run_wrk CONNS URL -> prints the RESULT fields
+run_wrk() {
+  local threads=2; [ "$1" -lt 2 ] && threads=1
+  wrk -t"$threads" -c"$1" -d"$DURATION" --timeout 10s -s bench/post.lua "$2" | grep '^RESULT' | cut -d' ' -f2-
+}
+field() { echo "$1" | tr ' ' '\n' | grep "^$2=" | cut -d= -f2; }
+
+printf '%-18s %5s %9s %8s %8s %6s %9s %9s\n' target conns 'req/s' 'p50 ms' 'p99 ms' ratio '2xx' rows
+declare -A base
+row() { # name conns result rows
+  local rps p50 p99 n non2xx ok ratio
+  rps=$(field "$3" rps); p50=$(field "$3" p50_us); p99=$(field "$3" p99_us)
+  n=$(field "$3" requests); non2xx=$(field "$3" non2xx); ok=$((n - non2xx))
+  [ "$1" = "bare axum" ] && base[$2]=$rps
+  ratio=$(awk -v a="$rps" -v b="${base[$2]}" 'BEGIN { printf "%.2f", a / b }')
+  printf '%-18s %5s %9s %8.3f %8.3f %6s %9s %9s\n' "$1" "$2" "$rps" \
+    "$(awk -v v="$p50" 'BEGIN{print v/1000}')" "$(awk -v v="$p99" 'BEGIN{print v/1000}')" "$ratio" "$ok" "$4"
+  if [ "$4" != "-" ] && [ "$4" -lt "$ok" ]; then echo "LOST DELIVERIES: $ok acked, $4 stored" >&2; exit 1; fi
+}
+
+for conns in 64 1; do
+  port=$((port + 1))
+  "$bare" "127.0.0.1:$port" >/dev/null & pid=$!
+  wait_port $port
+  row "bare axum" $conns "$(run_wrk $conns "http://127.0.0.1:$port")" -
+  kill $pid; wait $pid 2>/dev/null || true; pid=""
+done
+
+for mode in normal full; do
+  for conns in 64 1; do
+    port=$((port + 2))
+    db=$work/$mode-$conns.db
+    HOOKSCOPE_HOME=$work "$hookscope" serve --capture "127.0.0.1:$port" --api "127.0.0.1:$((port + 1))" \
+      --db "$db" --durability "$mode" >/dev/null & pid=$!
+    wait_port $port
+    result=$(run_wrk $conns "http://127.0.0.1:$port")
+    kill $pid; wait $pid 2>/dev/null || true; pid=""
+    rows=$(sqlite3 "$db" 'SELECT count(*) FROM deliveries')
+    row "hookscope $mode" $conns "$result" "$rows"
+  done
+done
