@@ -46,6 +46,7 @@ pub fn router(api: Api, auth: Arc<Auth>) -> Router {
     Router::new()
         .route("/api/login", get(login))
         .merge(protected)
+        .fallback(super::ui::asset)
         .layer(middleware::from_fn_with_state(state.clone(), require_same_site))
         .with_state(state)
 }

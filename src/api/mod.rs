@@ -5,6 +5,7 @@
 pub mod auth;
 mod events;
 mod http;
+mod ui;
 
 use serde::{Deserialize, Serialize};
 

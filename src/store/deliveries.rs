@@ -50,40 +50,37 @@ pub fn insert_delivery(tx: &Transaction, seq: i64, d: &NewDelivery) -> rusqlite:
     Ok(())
 }
 
-/// Deletes the matching rows (and their index entries); returns each one's
-/// path and stored bytes so the writer can keep `path_stats` right.
-pub fn delete_where(
-    tx: &Transaction,
-    condition: &str,
-    params: impl Params,
-    fts_cursor: i64,
-) -> rusqlite::Result<Vec<(String, i64)>> {
+/// Deletes the matching rows and logs them for the search index; returns
+/// each one's path and stored bytes so the writer can keep `path_stats` right.
+pub fn delete_where(tx: &Transaction, condition: &str, params: impl Params) -> rusqlite::Result<Vec<(String, i64)>> {
     let sql = format!("DELETE FROM deliveries WHERE {condition} RETURNING seq, path, length(headers) + length(body)");
     let mut stmt = tx.prepare_cached(&sql)?;
     let rows: Vec<(i64, String, i64)> =
         stmt.query_map(params, |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?;
+    let mut log = tx.prepare_cached("INSERT INTO search_deletes (seq) VALUES (?1)")?;
     let mut gone = Vec::with_capacity(rows.len());
     for (seq, path, bytes) in rows {
-        if seq <= fts_cursor {
-            search::remove(tx, seq)?;
-        }
+        log.execute([seq])?;
         gone.push((path, bytes));
     }
     Ok(gone)
 }
 
 /// Deletes the `n` oldest unpinned deliveries.
-pub fn prune_oldest(tx: &Transaction, n: usize, fts_cursor: i64) -> rusqlite::Result<Vec<(String, i64)>> {
-    delete_where(
-        tx,
-        "seq IN (SELECT seq FROM deliveries WHERE flags & 2 = 0 ORDER BY seq LIMIT ?1)",
-        params![n as i64],
-        fts_cursor,
-    )
+pub fn prune_oldest(tx: &Transaction, n: usize) -> rusqlite::Result<Vec<(String, i64)>> {
+    delete_where(tx, "seq IN (SELECT seq FROM deliveries WHERE flags & 2 = 0 ORDER BY seq LIMIT ?1)", params![n as i64])
 }
 
+/// Deletes every unpinned delivery; the search index is told with one marker
+/// (seq 0) rather than a log entry per row.
 pub fn clear_unpinned(tx: &Transaction) -> rusqlite::Result<u64> {
-    Ok(tx.execute("DELETE FROM deliveries WHERE flags & ?1 = 0", [FLAG_PINNED])? as u64)
+    let n = tx.execute("DELETE FROM deliveries WHERE flags & ?1 = 0", [FLAG_PINNED])? as u64;
+    tx.execute("INSERT INTO search_deletes (seq) VALUES (0)", [])?;
+    Ok(n)
+}
+
+pub fn last_delete_logged(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("SELECT coalesce(max(id), 0) FROM search_deletes", [], |r| r.get(0))
 }
 
 pub fn apply_path_stats(tx: &Transaction, deltas: &HashMap<String, (i64, i64)>) -> rusqlite::Result<()> {
@@ -219,7 +216,10 @@ pub fn list_deliveries(conn: &Connection, filter: &ListFilter) -> Result<Page> {
         let hi = bind(Value::Integer(status.max.into()), &mut values);
         conditions.push(format!("d.status BETWEEN {lo} AND {hi}"));
     }
-    let from = if fts { "delivery_fts f JOIN deliveries d ON d.seq = f.rowid" } else { "deliveries d" };
+    if fts && !search_attached(conn)? {
+        return Err(Error::InvalidArgument("full-text search is not available without the search index".into()));
+    }
+    let from = if fts { "search.delivery_fts f JOIN deliveries d ON d.seq = f.rowid" } else { "deliveries d" };
     let where_clause =
         if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
     let sql = format!("SELECT {SUMMARY_COLUMNS} FROM {from} {where_clause} ORDER BY {key} DESC LIMIT {}", limit + 1);
@@ -233,6 +233,11 @@ pub fn list_deliveries(conn: &Connection, filter: &ListFilter) -> Result<Page> {
         None
     };
     Ok(Page { items, next })
+}
+
+fn search_attached(conn: &Connection) -> rusqlite::Result<bool> {
+    conn.query_row("SELECT count(*) FROM pragma_database_list WHERE name = 'search'", [], |r| r.get::<_, i64>(0))
+        .map(|n| n > 0)
 }
 
 /// How many deliveries have a path starting with `prefix`, and how many in all.

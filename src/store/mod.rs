@@ -11,7 +11,9 @@ mod writer;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
+use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::{Semaphore, oneshot, watch};
@@ -32,6 +34,9 @@ const PAGE_SIZE: i64 = 32 * 1024;
 /// How much delivery data may wait for the writer before captures are refused
 /// (503) instead of growing memory without bound.
 const MAX_QUEUED_BYTES: usize = 256 * 1024 * 1024;
+
+/// The longest `flush` waits for the search index to catch up.
+const FLUSH_DEADLINE: Duration = Duration::from_secs(120);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Durability {
@@ -73,6 +78,8 @@ pub struct Committed {
     pub last_seq: i64,
     /// Bumped when deliveries are deleted, cleared or pinned, so views reload.
     pub changes: u64,
+    /// The newest entry of the deletion log the search index follows.
+    pub delete_log: i64,
 }
 
 #[derive(Clone)]
@@ -86,7 +93,9 @@ struct Inner {
     queue_budget: Semaphore,
     committed: watch::Receiver<Committed>,
     readers: Readers,
+    search: Arc<search::Progress>,
     _checkpointer: checkpoint::Checkpointer,
+    _indexer: search::Indexer,
 }
 
 impl Store {
@@ -101,7 +110,9 @@ impl Store {
 
         let (commands, rx) = mpsc::channel();
         let (committed_tx, committed) = watch::channel(Committed::default());
-        let writer = Writer::new(conn, committed_tx)?;
+        let restart_wanted = Arc::new(AtomicBool::new(false));
+        let search = Arc::new(search::Progress::default());
+        let writer = Writer::new(conn, committed_tx, restart_wanted.clone(), search.clone())?;
         std::thread::Builder::new()
             .name("hookscope-writer".into())
             .spawn(move || writer.run(rx))
@@ -110,7 +121,9 @@ impl Store {
         Ok(Store {
             inner: Arc::new(Inner {
                 readers: Readers::new(&config.path),
-                _checkpointer: checkpoint::Checkpointer::start(&config.path, config.durability)?,
+                _checkpointer: checkpoint::Checkpointer::start(&config.path, config.durability, restart_wanted)?,
+                _indexer: search::Indexer::start(&config.path, committed.clone(), search.clone())?,
+                search,
                 path: config.path,
                 commands,
                 queue_budget: Semaphore::new(MAX_QUEUED_BYTES / 1024),
@@ -153,10 +166,20 @@ impl Store {
         self.request(|reply| Command::Pin(id, pinned, reply)).await
     }
 
-    /// Waits until everything sent so far is committed and indexed. For tests
-    /// and benchmarks that want to read a settled state.
+    /// Waits until everything sent so far is committed, pruned and indexed.
+    /// For tests and benchmarks that want to read a settled state.
     pub async fn flush(&self) -> Result<()> {
-        self.request(Command::Flush).await
+        self.request(Command::Flush).await?;
+        let target = *self.inner.committed.borrow();
+        let search = &self.inner.search;
+        let caught_up = async {
+            while search.indexed.load(Ordering::Relaxed) < target.last_seq
+                || search.deletes_done.load(Ordering::Relaxed) < target.delete_log
+            {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        };
+        tokio::time::timeout(FLUSH_DEADLINE, caught_up).await.map_err(|_| Error::StoreTimeout)
     }
 
     pub fn committed(&self) -> watch::Receiver<Committed> {
@@ -203,7 +226,7 @@ fn configure_writer(conn: &Connection, config: &StoreConfig) -> Result<()> {
     conn.pragma_update(None, "wal_autocheckpoint", 0)?;
     conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
     conn.pragma_update(None, "cache_size", -64 * 1024)?;
-    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.busy_timeout(Duration::from_secs(5))?;
     if let Some(max) = config.max_db_bytes {
         let page_size: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
         conn.pragma_update(None, "max_page_count", (max as i64 / page_size).max(1))?;
@@ -236,8 +259,19 @@ pub(crate) fn read_only_connection(path: &Path) -> Result<Connection> {
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
     )?;
-    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.busy_timeout(Duration::from_secs(5))?;
     conn.pragma_update(None, "cache_size", -16 * 1024)?;
+    Ok(conn)
+}
+
+/// A reader that can also search: the index's database attached as `search`
+/// when it exists.
+pub(crate) fn search_connection(path: &Path) -> Result<Connection> {
+    let conn = read_only_connection(path)?;
+    let index = search::search_path(path);
+    if index.exists() {
+        conn.execute("ATTACH DATABASE ?1 AS search", [index.to_string_lossy()])?;
+    }
     Ok(conn)
 }
 

@@ -26,7 +26,7 @@ impl Readers {
     pub fn with<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         let conn = match self.idle.lock().map_err(|_| Error::StoreClosed)?.pop() {
             Some(c) => c,
-            None => super::read_only_connection(&self.path)?,
+            None => super::search_connection(&self.path)?,
         };
         let out = f(&conn);
         if let Ok(mut idle) = self.idle.lock()

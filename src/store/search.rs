@@ -1,68 +1,206 @@
-//! The full-text index (FTS5) over path, headers and text bodies. It is filled
-//! after the ack, in small steps by the writer, and never on the capture path;
-//! `meta.fts_cursor` records the last delivery indexed.
+//! Full-text search (FTS5) over path, headers and text bodies.
+//!
+//! The index lives in its own database file (`<db>-search`) with its own
+//! thread and write lock, so indexing never waits for, nor makes wait, the
+//! writer that acknowledges captures. It follows the deliveries table by
+//! sequence number (which is commit order, so nothing is skipped) and the
+//! writer's `search_deletes` log; when captures are streaming in it takes a
+//! small share of the CPU and catches up when they pause. Searches see
+//! deliveries moments after their ack.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use tokio::sync::watch;
+
+use super::Committed;
+use crate::error::{Error, Result};
 
 /// Bodies are indexed up to this many bytes: enough to find an event by any
-/// field of a normal payload without a 25 MiB body stalling the writer.
+/// field of a normal payload without a 25 MiB body stalling the index.
 const MAX_INDEXED_BODY: usize = 1024 * 1024;
+const STEP: i64 = 256;
+const IDLE_POLL: Duration = Duration::from_millis(25);
+/// While captures stream in, the indexer rests this many times as long as it
+/// worked, leaving most of the CPU to capture.
+const BUSY_REST_FACTOR: u32 = 3;
 
-pub fn cursor(conn: &Connection) -> rusqlite::Result<i64> {
-    Ok(conn.query_row("SELECT value FROM meta WHERE key = 'fts_cursor'", [], |r| r.get(0)).optional()?.unwrap_or(0))
+const SCHEMA: &str = "
+CREATE VIRTUAL TABLE IF NOT EXISTS delivery_fts USING fts5 (
+    path, headers, body,
+    content = '',
+    contentless_delete = 1,
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TABLE IF NOT EXISTS progress (
+    key   TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+) WITHOUT ROWID;
+";
+
+pub fn search_path(db: &Path) -> PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push("-search");
+    PathBuf::from(name)
 }
 
-fn set_cursor(tx: &Transaction, seq: i64) -> rusqlite::Result<()> {
-    tx.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('fts_cursor', ?1)", [seq])?;
-    Ok(())
+/// How far the index has caught up, shared with the writer (to trim its
+/// deletion log) and with `Store::flush`.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub indexed: AtomicI64,
+    pub deletes_done: AtomicI64,
 }
 
-/// Indexes up to `n` deliveries after `cursor`; returns the new cursor.
-pub fn index_after(tx: &Transaction, cursor: i64, n: usize) -> rusqlite::Result<i64> {
-    let mut select = tx.prepare_cached(
-        "SELECT seq, path, query, headers, body FROM deliveries WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+pub struct Indexer {
+    stop: Arc<AtomicBool>,
+}
+
+impl Indexer {
+    pub fn start(db: &Path, committed: watch::Receiver<Committed>, progress: Arc<Progress>) -> Result<Indexer> {
+        let index = Connection::open(search_path(db))?;
+        index.pragma_update(None, "journal_mode", "WAL")?;
+        index.pragma_update(None, "synchronous", "NORMAL")?;
+        index.execute_batch(SCHEMA)?;
+        let source = super::read_only_connection(db)?;
+        let fresh = read_progress(&index, "indexed")?.is_none();
+        if fresh {
+            // A new (or rebuilt) index owes nothing to the deletion log so far.
+            let last_delete: i64 =
+                source.query_row("SELECT coalesce(max(id), 0) FROM search_deletes", [], |r| r.get(0))?;
+            write_progress(&index, "deletes_done", last_delete)?;
+            write_progress(&index, "indexed", 0)?;
+        }
+        progress.indexed.store(read_progress(&index, "indexed")?.unwrap_or(0), Ordering::Relaxed);
+        progress.deletes_done.store(read_progress(&index, "deletes_done")?.unwrap_or(0), Ordering::Relaxed);
+
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let mut worker = Worker { index, source, committed, progress };
+        std::thread::Builder::new()
+            .name("hookscope-index".into())
+            .spawn(move || {
+                while !flag.load(Ordering::Relaxed) {
+                    let started = Instant::now();
+                    let seen = worker.committed.borrow().last_seq;
+                    match worker.step() {
+                        Ok(true) => {
+                            if worker.committed.borrow().last_seq != seen {
+                                std::thread::sleep(started.elapsed() * BUSY_REST_FACTOR);
+                            }
+                        }
+                        Ok(false) => std::thread::sleep(IDLE_POLL),
+                        Err(e) => {
+                            eprintln!("hookscope: search indexing failed: {e}");
+                            std::thread::sleep(Duration::from_secs(1));
+                        }
+                    }
+                }
+            })
+            .map_err(|e| Error::io("starting the search indexer", e))?;
+        Ok(Indexer { stop })
+    }
+}
+
+impl Drop for Indexer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+struct Worker {
+    index: Connection,
+    source: Connection,
+    committed: watch::Receiver<Committed>,
+    progress: Arc<Progress>,
+}
+
+impl Worker {
+    /// One step of deletions, then one of new deliveries; whether it did anything.
+    fn step(&mut self) -> Result<bool> {
+        let deletes_done = self.progress.deletes_done.load(Ordering::Relaxed);
+        let indexed = self.progress.indexed.load(Ordering::Relaxed);
+        let deletes: Vec<(i64, i64)> = self
+            .source
+            .prepare_cached("SELECT id, seq FROM search_deletes WHERE id > ?1 ORDER BY id LIMIT 1000")?
+            .query_map([deletes_done], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        if let Some(&(last, _)) = deletes.last() {
+            let tx = self.index.transaction()?;
+            for (_, seq) in deletes {
+                if seq == 0 {
+                    // A clear: start over with what is left (pinned deliveries).
+                    tx.execute("INSERT INTO delivery_fts (delivery_fts) VALUES ('delete-all')", [])?;
+                    let mut from = 0;
+                    loop {
+                        let (last, count) = index_rows(&tx, &self.source, from, 1024, indexed)?;
+                        if count == 0 {
+                            break;
+                        }
+                        from = last;
+                    }
+                } else if seq <= indexed {
+                    tx.prepare_cached("DELETE FROM delivery_fts WHERE rowid = ?1")?.execute([seq])?;
+                }
+            }
+            write_progress(&tx, "deletes_done", last)?;
+            tx.commit()?;
+            self.progress.deletes_done.store(last, Ordering::Relaxed);
+            return Ok(true);
+        }
+
+        // Everything committed up to `upto` is visible to the query below (the
+        // writer publishes after committing), so a short step means the index
+        // has caught up to `upto` even if the newest rows were deleted.
+        let upto = self.committed.borrow().last_seq;
+        if upto <= indexed {
+            return Ok(false);
+        }
+        let tx = self.index.transaction()?;
+        let (last, count) = index_rows(&tx, &self.source, indexed, STEP, upto)?;
+        let next = if count < STEP { upto } else { last };
+        write_progress(&tx, "indexed", next)?;
+        tx.commit()?;
+        self.progress.indexed.store(next, Ordering::Relaxed);
+        Ok(true)
+    }
+}
+
+/// Indexes up to `n` deliveries with `after < seq <= upto`; returns the last
+/// seq indexed (or `after` if there were none) and how many there were.
+fn index_rows(tx: &Transaction, source: &Connection, after: i64, n: i64, upto: i64) -> rusqlite::Result<(i64, i64)> {
+    let mut select = source.prepare_cached(
+        "SELECT seq, path, query, headers, body FROM deliveries WHERE seq > ?1 AND seq <= ?2 ORDER BY seq LIMIT ?3",
     )?;
     let mut insert =
         tx.prepare_cached("INSERT INTO delivery_fts (rowid, path, headers, body) VALUES (?1, ?2, ?3, ?4)")?;
-    let mut rows = select.query(params![cursor, n as i64])?;
-    let mut last = cursor;
+    let mut rows = select.query(params![after, upto, n])?;
+    let (mut last, mut count) = (after, 0);
     while let Some(row) = rows.next()? {
         let seq: i64 = row.get(0)?;
         let path: String = row.get(1)?;
         let query: Option<String> = row.get(2)?;
-        let headers = row.get_ref(3)?.as_blob()?;
-        let body = row.get_ref(4)?.as_blob()?;
         let target = match query {
             Some(q) => format!("{path}?{q}"),
             None => path,
         };
-        insert.execute(params![seq, target, String::from_utf8_lossy(headers), indexable_text(body)])?;
+        let headers = String::from_utf8_lossy(row.get_ref(3)?.as_blob()?).into_owned();
+        insert.execute(params![seq, target, headers, indexable_text(row.get_ref(4)?.as_blob()?)])?;
         last = seq;
+        count += 1;
     }
-    if last != cursor {
-        set_cursor(tx, last)?;
-    }
-    Ok(last)
+    Ok((last, count))
 }
 
-/// Drops the whole index and rebuilds it for what is left (after a clear,
-/// only pinned deliveries remain, so this is small).
-pub fn reindex_all(tx: &Transaction, last_seq: i64) -> rusqlite::Result<i64> {
-    tx.execute("INSERT INTO delivery_fts (delivery_fts) VALUES ('delete-all')", [])?;
-    let mut cursor = 0;
-    loop {
-        let next = index_after(tx, cursor, 1024)?;
-        if next == cursor {
-            break;
-        }
-        cursor = next;
-    }
-    set_cursor(tx, last_seq)?;
-    Ok(last_seq)
+fn read_progress(conn: &Connection, key: &str) -> rusqlite::Result<Option<i64>> {
+    conn.query_row("SELECT value FROM progress WHERE key = ?1", [key], |r| r.get(0)).optional()
 }
 
-pub fn remove(tx: &Transaction, seq: i64) -> rusqlite::Result<()> {
-    tx.prepare_cached("DELETE FROM delivery_fts WHERE rowid = ?1")?.execute([seq])?;
+fn write_progress(conn: &Connection, key: &str, value: i64) -> rusqlite::Result<()> {
+    conn.execute("INSERT OR REPLACE INTO progress (key, value) VALUES (?1, ?2)", params![key, value])?;
     Ok(())
 }
 

@@ -4,10 +4,13 @@
 //! transaction (group commit): one commit, one WAL append (and in full
 //! durability one fsync) for the whole group.
 //!
-//! Slow upkeep (full-text indexing, retention pruning) runs here too, in
-//! small steps between groups, so it never holds a capture's ack for long.
+//! Retention pruning runs here too, in small steps between groups, so it never
+//! holds a capture's ack for long. Full-text indexing has its own thread and
+//! database file (search.rs); this thread only logs deletions for it.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
@@ -15,8 +18,9 @@ use rusqlite::{Connection, ErrorCode, TransactionBehavior, params};
 use tokio::sync::{oneshot, watch};
 
 use super::Committed;
+use super::checkpoint::checkpoint_passive;
 use super::deliveries::{self, FLAG_PINNED};
-use super::search;
+use super::search::Progress;
 use crate::error::{Error, Result};
 use crate::model::{DeliveryId, NewDelivery};
 
@@ -26,7 +30,6 @@ const MAX_GROUP_BYTES: usize = 64 * 1024 * 1024;
 /// Under sustained load, upkeep gets one small step at most this often.
 const UPKEEP_EVERY: Duration = Duration::from_millis(50);
 const IDLE_WAIT: Duration = Duration::from_millis(500);
-const FTS_STEP: usize = 64;
 const PRUNE_STEP: usize = 500;
 
 pub enum Command {
@@ -50,9 +53,13 @@ pub struct Writer {
     state: Committed,
     count: u64,
     bytes: u64,
-    fts_cursor: i64,
     limits: Limits,
     last_upkeep: Instant,
+    /// Set by the checkpointer when the WAL should start over (checkpoint.rs).
+    restart_wanted: Arc<AtomicBool>,
+    search: Arc<Progress>,
+    /// The deletion log's entries up to here have been trimmed.
+    trimmed: i64,
 }
 
 /// A reply to send once the group's transaction has committed.
@@ -65,14 +72,19 @@ enum Pending {
 }
 
 impl Writer {
-    pub fn new(conn: Connection, published: watch::Sender<Committed>) -> Result<Self> {
+    pub fn new(
+        conn: Connection,
+        published: watch::Sender<Committed>,
+        restart_wanted: Arc<AtomicBool>,
+        search: Arc<Progress>,
+    ) -> Result<Self> {
         let last_seq: i64 = conn.query_row("SELECT coalesce(max(seq), 0) FROM deliveries", [], |r| r.get(0))?;
         let (count, bytes): (i64, i64) =
             conn.query_row("SELECT coalesce(sum(count), 0), coalesce(sum(bytes), 0) FROM path_stats", [], |r| {
                 Ok((r.get(0)?, r.get(1)?))
             })?;
-        let fts_cursor = search::cursor(&conn)?;
-        let state = Committed { last_seq, changes: 0 };
+        let delete_log: i64 = conn.query_row("SELECT coalesce(max(id), 0) FROM search_deletes", [], |r| r.get(0))?;
+        let state = Committed { last_seq, changes: 0, delete_log };
         published.send_replace(state);
         Ok(Writer {
             conn,
@@ -80,9 +92,11 @@ impl Writer {
             state,
             count: count as u64,
             bytes: bytes as u64,
-            fts_cursor,
             limits: Limits { max_deliveries: u64::MAX, max_bytes: u64::MAX },
             last_upkeep: Instant::now(),
+            restart_wanted,
+            search,
+            trimmed: 0,
         })
     }
 
@@ -105,11 +119,13 @@ impl Writer {
                         }
                     }
                     self.run_group(group);
+                    self.restart_wal_if_wanted();
                     if self.upkeep_due() && self.last_upkeep.elapsed() >= UPKEEP_EVERY {
                         self.upkeep_step();
                     }
                 }
                 Err(RecvTimeoutError::Timeout) => {
+                    self.restart_wal_if_wanted();
                     if self.upkeep_due() {
                         self.upkeep_step();
                     }
@@ -178,7 +194,7 @@ impl Writer {
                     pending.push(Pending::Inserted(reply, DeliveryId(seq)));
                 }
                 Command::Delete(id, reply) => {
-                    let gone = deliveries::delete_where(&tx, "seq = ?1", params![id.0], self.fts_cursor)?;
+                    let gone = deliveries::delete_where(&tx, "seq = ?1", params![id.0])?;
                     merge_removed(&mut stats, &gone);
                     changed |= !gone.is_empty();
                     pending.push(Pending::Done(reply, !gone.is_empty()));
@@ -204,10 +220,11 @@ impl Writer {
         deliveries::apply_path_stats(&tx, &stats)?;
         if cleared {
             deliveries::rebuild_path_stats(&tx)?;
-            self.fts_cursor = search::reindex_all(&tx, last_seq)?;
         }
+        let delete_log = if changed { deliveries::last_delete_logged(&tx)? } else { self.state.delete_log };
         tx.commit()?;
         self.state.last_seq = last_seq;
+        self.state.delete_log = delete_log;
         if cleared {
             (self.count, self.bytes) = deliveries::totals(&self.conn)?;
         } else {
@@ -220,7 +237,15 @@ impl Writer {
     }
 
     fn upkeep_due(&self) -> bool {
-        self.fts_cursor < self.state.last_seq || self.over_limits()
+        self.over_limits() || self.search.deletes_done.load(Ordering::Relaxed) > self.trimmed
+    }
+
+    /// Copies the last few WAL frames the checkpointer left, with no writer
+    /// racing it, so that the next commit starts the WAL from the beginning.
+    fn restart_wal_if_wanted(&mut self) {
+        if self.restart_wanted.swap(false, Ordering::Relaxed) {
+            let _ = checkpoint_passive(&self.conn);
+        }
     }
 
     fn over_limits(&self) -> bool {
@@ -240,7 +265,7 @@ impl Writer {
             let excess = self.count.saturating_sub(self.limits.max_deliveries) as usize;
             let n = excess.clamp(if self.bytes > self.limits.max_bytes { 64 } else { 1 }, PRUNE_STEP);
             let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let gone = deliveries::prune_oldest(&tx, n, self.fts_cursor)?;
+            let gone = deliveries::prune_oldest(&tx, n)?;
             let mut stats = HashMap::new();
             merge_removed(&mut stats, &gone);
             deliveries::apply_path_stats(&tx, &stats)?;
@@ -254,14 +279,15 @@ impl Writer {
                 self.limits = Limits { max_deliveries: u64::MAX, max_bytes: u64::MAX };
             } else {
                 self.state.changes += 1;
+                self.state.delete_log = deliveries::last_delete_logged(&self.conn)?;
                 self.published.send_replace(self.state);
             }
             return Ok(true);
         }
-        if self.fts_cursor < self.state.last_seq {
-            let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            self.fts_cursor = search::index_after(&tx, self.fts_cursor, FTS_STEP)?;
-            tx.commit()?;
+        let done = self.search.deletes_done.load(Ordering::Relaxed);
+        if done > self.trimmed {
+            self.conn.execute("DELETE FROM search_deletes WHERE id <= ?1", [done])?;
+            self.trimmed = done;
             return Ok(true);
         }
         Ok(false)

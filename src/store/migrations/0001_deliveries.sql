@@ -38,12 +38,10 @@ CREATE TABLE meta (
     value INTEGER NOT NULL
 ) WITHOUT ROWID;
 
--- Full-text index over path, header block and text bodies. Contentless: the
--- text already lives in `deliveries`; this holds only the index. Filled after
--- the ack by the writer when it has nothing else to do.
-CREATE VIRTUAL TABLE delivery_fts USING fts5 (
-    path, headers, body,
-    content = '',
-    contentless_delete = 1,
-    tokenize = 'unicode61 remove_diacritics 2'
+-- Deliveries deleted since the search index last caught up: the indexer (its
+-- own database file, see search.rs) removes them from the index, then the
+-- writer trims this log. seq 0 marks a clear.
+CREATE TABLE search_deletes (
+    id  INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq INTEGER NOT NULL
 );
