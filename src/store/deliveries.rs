@@ -1,14 +1,13 @@
 //! Queries on the `deliveries` and `path_stats` tables, with hand-written row
 //! mapping.
 
-use std::collections::HashMap;
 use std::str::FromStr;
 
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Params, Row, Transaction, params, params_from_iter};
 use serde::{Deserialize, Serialize};
 
-use super::search;
+use super::{search, stats};
 use crate::error::{Error, Result};
 use crate::model::{
     Delivery, DeliveryId, DeliverySummary, Header, NewDelivery, Response, SentResponse, decode_headers, encode_headers,
@@ -50,24 +49,29 @@ pub fn insert_delivery(tx: &Transaction, seq: i64, d: &NewDelivery) -> rusqlite:
     Ok(())
 }
 
-/// Deletes the matching rows and logs them for the search index; returns
-/// each one's path and stored bytes so the writer can keep `path_stats` right.
-pub fn delete_where(tx: &Transaction, condition: &str, params: impl Params) -> rusqlite::Result<Vec<(String, i64)>> {
+/// A deleted delivery, as the stats need it.
+pub struct Removed {
+    pub seq: i64,
+    pub path: String,
+    pub bytes: i64,
+}
+
+/// Deletes the matching rows and logs them for the search index.
+pub fn delete_where(tx: &Transaction, condition: &str, params: impl Params) -> rusqlite::Result<Vec<Removed>> {
     let sql = format!("DELETE FROM deliveries WHERE {condition} RETURNING seq, path, length(headers) + length(body)");
     let mut stmt = tx.prepare_cached(&sql)?;
-    let rows: Vec<(i64, String, i64)> =
-        stmt.query_map(params, |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?;
+    let gone: Vec<Removed> = stmt
+        .query_map(params, |r| Ok(Removed { seq: r.get(0)?, path: r.get(1)?, bytes: r.get(2)? }))?
+        .collect::<rusqlite::Result<_>>()?;
     let mut log = tx.prepare_cached("INSERT INTO search_deletes (seq) VALUES (?1)")?;
-    let mut gone = Vec::with_capacity(rows.len());
-    for (seq, path, bytes) in rows {
-        log.execute([seq])?;
-        gone.push((path, bytes));
+    for r in &gone {
+        log.execute([r.seq])?;
     }
     Ok(gone)
 }
 
 /// Deletes the `n` oldest unpinned deliveries.
-pub fn prune_oldest(tx: &Transaction, n: usize) -> rusqlite::Result<Vec<(String, i64)>> {
+pub fn prune_oldest(tx: &Transaction, n: usize) -> rusqlite::Result<Vec<Removed>> {
     delete_where(tx, "seq IN (SELECT seq FROM deliveries WHERE flags & 2 = 0 ORDER BY seq LIMIT ?1)", params![n as i64])
 }
 
@@ -81,35 +85,6 @@ pub fn clear_unpinned(tx: &Transaction) -> rusqlite::Result<u64> {
 
 pub fn last_delete_logged(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row("SELECT coalesce(max(id), 0) FROM search_deletes", [], |r| r.get(0))
-}
-
-pub fn apply_path_stats(tx: &Transaction, deltas: &HashMap<String, (i64, i64)>) -> rusqlite::Result<()> {
-    let mut upsert = tx.prepare_cached(
-        "INSERT INTO path_stats (path, count, bytes) VALUES (?1, ?2, ?3)
-         ON CONFLICT (path) DO UPDATE SET count = count + excluded.count, bytes = bytes + excluded.bytes",
-    )?;
-    let mut drop_empty = tx.prepare_cached("DELETE FROM path_stats WHERE path = ?1 AND count <= 0")?;
-    for (path, (count, bytes)) in deltas {
-        upsert.execute(params![path, count, bytes])?;
-        if *count < 0 {
-            drop_empty.execute([path])?;
-        }
-    }
-    Ok(())
-}
-
-pub fn rebuild_path_stats(tx: &Transaction) -> rusqlite::Result<()> {
-    tx.execute_batch(
-        "DELETE FROM path_stats;
-         INSERT INTO path_stats (path, count, bytes)
-             SELECT path, count(*), sum(length(headers) + length(body)) FROM deliveries GROUP BY path;",
-    )
-}
-
-pub fn totals(conn: &Connection) -> rusqlite::Result<(u64, u64)> {
-    conn.query_row("SELECT coalesce(sum(count), 0), coalesce(sum(bytes), 0) FROM path_stats", [], |r| {
-        Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64))
-    })
 }
 
 /// Which response statuses to list: one code (`404`) or a class (`4xx`).
@@ -242,8 +217,10 @@ fn search_attached(conn: &Connection) -> rusqlite::Result<bool> {
 
 /// How many deliveries have a path starting with `prefix`, and how many in all.
 fn prefix_share(conn: &Connection, prefix: &str) -> rusqlite::Result<(i64, i64)> {
-    let matching = stats(conn, Some(prefix))?.count as i64;
-    let total = stats(conn, None)?.count as i64;
+    // The stats table may lag the newest second of deliveries; for choosing
+    // a query plan that is close enough.
+    let matching = stats::table_sum(conn, Some(prefix))?.count as i64;
+    let total = stats::table_sum(conn, None)?.count as i64;
     Ok((matching, total))
 }
 
@@ -309,22 +286,3 @@ pub fn get_body(conn: &Connection, id: DeliveryId) -> Result<Vec<u8>> {
         .ok_or_else(|| Error::NotFound(id.to_string()))
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Stats {
-    pub count: u64,
-    /// Header and body bytes stored.
-    pub bytes: u64,
-}
-
-/// Count and bytes, of everything or of the paths starting with a prefix.
-pub fn stats(conn: &Connection, path_prefix: Option<&str>) -> rusqlite::Result<Stats> {
-    let map = |r: &Row| Ok(Stats { count: r.get::<_, i64>(0)? as u64, bytes: r.get::<_, i64>(1)? as u64 });
-    match path_prefix.filter(|p| !p.is_empty()) {
-        None => conn.query_row("SELECT coalesce(sum(count), 0), coalesce(sum(bytes), 0) FROM path_stats", [], map),
-        Some(prefix) => conn.query_row(
-            "SELECT coalesce(sum(count), 0), coalesce(sum(bytes), 0) FROM path_stats WHERE path >= ?1 AND path < ?2",
-            params![prefix, format!("{prefix}\u{10FFFF}")],
-            map,
-        ),
-    }
-}

@@ -7,6 +7,7 @@ mod deliveries;
 mod migrate;
 mod readers;
 mod search;
+mod stats;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -18,7 +19,8 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::{Semaphore, oneshot, watch};
 
-pub use deliveries::{ListFilter, MAX_PAGE, Page, Stats, StatusFilter};
+pub use deliveries::{ListFilter, MAX_PAGE, Page, StatusFilter};
+pub use stats::Stats;
 pub use migrate::SCHEMA_VERSION;
 pub use readers::Readers;
 
@@ -94,8 +96,22 @@ struct Inner {
     committed: watch::Receiver<Committed>,
     readers: Readers,
     search: Arc<search::Progress>,
+    stats: stats::PathStats,
     _checkpointer: checkpoint::Checkpointer,
     _indexer: search::Indexer,
+    writer_thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Inner {
+    /// Waits for the writer to finish what it was sent, so that a store opened
+    /// again right after sees a settled database and never a second writer.
+    fn drop(&mut self) {
+        if self.commands.send(Command::Shutdown).is_ok()
+            && let Some(thread) = self.writer_thread.take()
+        {
+            let _ = thread.join();
+        }
+    }
 }
 
 impl Store {
@@ -112,8 +128,10 @@ impl Store {
         let (committed_tx, committed) = watch::channel(Committed::default());
         let restart_wanted = Arc::new(AtomicBool::new(false));
         let search = Arc::new(search::Progress::default());
-        let writer = Writer::new(conn, committed_tx, restart_wanted.clone(), search.clone())?;
-        std::thread::Builder::new()
+        let (path_stats, stats_cursor) = stats::PathStats::load(&conn)?;
+        let writer =
+            Writer::new(conn, committed_tx, restart_wanted.clone(), search.clone(), path_stats.clone(), stats_cursor)?;
+        let writer_thread = std::thread::Builder::new()
             .name("hookscope-writer".into())
             .spawn(move || writer.run(rx))
             .map_err(|e| Error::io("starting the writer thread", e))?;
@@ -124,10 +142,12 @@ impl Store {
                 _checkpointer: checkpoint::Checkpointer::start(&config.path, config.durability, restart_wanted)?,
                 _indexer: search::Indexer::start(&config.path, committed.clone(), search.clone())?,
                 search,
+                stats: path_stats,
                 path: config.path,
                 commands,
                 queue_budget: Semaphore::new(MAX_QUEUED_BYTES / 1024),
                 committed,
+                writer_thread: Some(writer_thread),
             }),
         })
         .and_then(|store| {
@@ -199,7 +219,8 @@ impl Store {
     }
 
     pub async fn stats(&self, path_prefix: Option<String>) -> Result<Stats> {
-        self.inner.readers.run(move |c| Ok(deliveries::stats(c, path_prefix.as_deref())?)).await
+        let stats = self.inner.stats.clone();
+        self.inner.readers.run(move |c| Ok(stats.query(c, path_prefix.as_deref())?)).await
     }
 
     fn send(&self, command: Command) -> Result<()> {
@@ -275,4 +296,4 @@ pub(crate) fn search_connection(path: &Path) -> Result<Connection> {
     Ok(conn)
 }
 
-pub use deliveries::{count_between, get_body, get_delivery, list_between, list_deliveries, stats};
+pub use deliveries::{count_between, get_body, get_delivery, list_between, list_deliveries};

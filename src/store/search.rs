@@ -61,10 +61,18 @@ pub struct Indexer {
 
 impl Indexer {
     pub fn start(db: &Path, committed: watch::Receiver<Committed>, progress: Arc<Progress>) -> Result<Indexer> {
-        let index = Connection::open(search_path(db))?;
-        index.pragma_update(None, "journal_mode", "WAL")?;
-        index.pragma_update(None, "synchronous", "NORMAL")?;
-        index.execute_batch(SCHEMA)?;
+        let index = match open_index(db) {
+            Ok(conn) => conn,
+            // The index is derived data: if it is unreadable, rebuild it.
+            Err(_) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let mut name = search_path(db).into_os_string();
+                    name.push(suffix);
+                    let _ = std::fs::remove_file(name);
+                }
+                open_index(db)?
+            }
+        };
         let source = super::read_only_connection(db)?;
         let fresh = read_progress(&index, "indexed")?.is_none();
         if fresh {
@@ -103,6 +111,17 @@ impl Indexer {
             .map_err(|e| Error::io("starting the search indexer", e))?;
         Ok(Indexer { stop })
     }
+}
+
+/// The index never fsyncs: it can be rebuilt from the deliveries, and its
+/// fsyncs would stall the writer's WAL appends on the same disk.
+fn open_index(db: &Path) -> rusqlite::Result<Connection> {
+    let index = Connection::open(search_path(db))?;
+    index.pragma_update(None, "journal_mode", "WAL")?;
+    index.pragma_update(None, "synchronous", "OFF")?;
+    index.execute_batch(SCHEMA)?;
+    index.query_row("SELECT count(*) FROM progress", [], |_| Ok(()))?;
+    Ok(index)
 }
 
 impl Drop for Indexer {

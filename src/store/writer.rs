@@ -4,11 +4,11 @@
 //! transaction (group commit): one commit, one WAL append (and in full
 //! durability one fsync) for the whole group.
 //!
-//! Retention pruning runs here too, in small steps between groups, so it never
-//! holds a capture's ack for long. Full-text indexing has its own thread and
-//! database file (search.rs); this thread only logs deletions for it.
+//! Retention pruning and the stats table's upkeep run here too, in small steps
+//! between groups, so they never hold a capture's ack for long. Full-text
+//! indexing has its own thread and database file (search.rs); this thread only
+//! logs deletions for it.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
@@ -19,8 +19,9 @@ use tokio::sync::{oneshot, watch};
 
 use super::Committed;
 use super::checkpoint::checkpoint_passive;
-use super::deliveries::{self, FLAG_PINNED};
+use super::deliveries::{self, FLAG_PINNED, Removed};
 use super::search::Progress;
+use super::stats::{self, Deltas, PathStats};
 use crate::error::{Error, Result};
 use crate::model::{DeliveryId, NewDelivery};
 
@@ -29,7 +30,9 @@ const MAX_GROUP: usize = 4096;
 const MAX_GROUP_BYTES: usize = 64 * 1024 * 1024;
 /// Under sustained load, upkeep gets one small step at most this often.
 const UPKEEP_EVERY: Duration = Duration::from_millis(50);
-const IDLE_WAIT: Duration = Duration::from_millis(500);
+/// How often the stats table catches up with the counts held in memory.
+const STATS_EVERY: Duration = Duration::from_secs(1);
+const IDLE_WAIT: Duration = Duration::from_millis(250);
 const PRUNE_STEP: usize = 500;
 
 pub enum Command {
@@ -39,6 +42,8 @@ pub enum Command {
     Pin(DeliveryId, bool, oneshot::Sender<Result<bool>>),
     Flush(oneshot::Sender<Result<()>>),
     Configure(Limits),
+    /// Finish up and stop (the store is being dropped).
+    Shutdown,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -51,8 +56,10 @@ pub struct Writer {
     conn: Connection,
     published: watch::Sender<Committed>,
     state: Committed,
-    count: u64,
-    bytes: u64,
+    stats: PathStats,
+    /// The last delivery the `path_stats` table covers.
+    stats_cursor: i64,
+    stats_written: Instant,
     limits: Limits,
     last_upkeep: Instant,
     /// Set by the checkpointer when the WAL should start over (checkpoint.rs).
@@ -63,12 +70,26 @@ pub struct Writer {
 }
 
 /// A reply to send once the group's transaction has committed.
-enum Pending {
+enum Reply {
     Inserted(oneshot::Sender<Result<DeliveryId>>, DeliveryId),
     /// A delete or pin: whether the delivery existed.
     Done(oneshot::Sender<Result<bool>>, bool),
     Cleared(oneshot::Sender<Result<u64>>, u64),
     Flush(oneshot::Sender<Result<()>>),
+}
+
+/// What a group changed, applied to the writer's state once it committed.
+#[derive(Default)]
+struct Outcome {
+    last_seq: i64,
+    /// Stats changes for deliveries the table does not cover yet.
+    pending: Deltas,
+    /// Stats changes applied to the table in the group's transaction.
+    table: Deltas,
+    /// Deletes, clears or pins: views reload.
+    changed: bool,
+    cleared: bool,
+    shutdown: bool,
 }
 
 impl Writer {
@@ -77,21 +98,20 @@ impl Writer {
         published: watch::Sender<Committed>,
         restart_wanted: Arc<AtomicBool>,
         search: Arc<Progress>,
+        stats: PathStats,
+        stats_cursor: i64,
     ) -> Result<Self> {
         let last_seq: i64 = conn.query_row("SELECT coalesce(max(seq), 0) FROM deliveries", [], |r| r.get(0))?;
-        let (count, bytes): (i64, i64) =
-            conn.query_row("SELECT coalesce(sum(count), 0), coalesce(sum(bytes), 0) FROM path_stats", [], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })?;
-        let delete_log: i64 = conn.query_row("SELECT coalesce(max(id), 0) FROM search_deletes", [], |r| r.get(0))?;
+        let delete_log = deliveries::last_delete_logged(&conn)?;
         let state = Committed { last_seq, changes: 0, delete_log };
         published.send_replace(state);
         Ok(Writer {
             conn,
             published,
             state,
-            count: count as u64,
-            bytes: bytes as u64,
+            stats,
+            stats_cursor,
+            stats_written: Instant::now(),
             limits: Limits { max_deliveries: u64::MAX, max_bytes: u64::MAX },
             last_upkeep: Instant::now(),
             restart_wanted,
@@ -118,7 +138,10 @@ impl Writer {
                             Err(_) => break,
                         }
                     }
-                    self.run_group(group);
+                    if self.run_group(group) {
+                        let _ = self.write_stats();
+                        return;
+                    }
                     self.restart_wal_if_wanted();
                     if self.upkeep_due() && self.last_upkeep.elapsed() >= UPKEEP_EVERY {
                         self.upkeep_step();
@@ -130,26 +153,41 @@ impl Writer {
                         self.upkeep_step();
                     }
                 }
-                Err(RecvTimeoutError::Disconnected) => return,
+                Err(RecvTimeoutError::Disconnected) => {
+                    // Leave the stats table current for the next start.
+                    let _ = self.write_stats();
+                    return;
+                }
             }
         }
     }
 
-    fn run_group(&mut self, group: Vec<Command>) {
-        let mut pending = Vec::with_capacity(group.len());
-        let before = (self.state, self.count, self.bytes);
-        match self.apply(group, &mut pending) {
-            Ok(changed) => {
-                if changed {
+    /// Commits a group and answers its senders; returns whether it asked the
+    /// writer to stop.
+    fn run_group(&mut self, group: Vec<Command>) -> bool {
+        let mut replies = Vec::with_capacity(group.len());
+        let stop = group.iter().any(|c| matches!(c, Command::Shutdown));
+        match self.apply(group, &mut replies) {
+            Ok(outcome) => {
+                self.state.last_seq = outcome.last_seq;
+                if outcome.changed {
                     self.state.changes += 1;
+                    self.state.delete_log = deliveries::last_delete_logged(&self.conn).unwrap_or(self.state.delete_log);
+                }
+                if outcome.cleared {
+                    self.stats_cursor = outcome.last_seq;
+                    let _ = self.stats.reset(&self.conn);
+                } else {
+                    self.stats.table_changed(&outcome.table);
+                    self.stats.merge(outcome.pending);
                 }
                 self.published.send_replace(self.state);
-                for p in pending {
-                    match p {
-                        Pending::Inserted(tx, id) => drop(tx.send(Ok(id))),
-                        Pending::Done(tx, found) => drop(tx.send(Ok(found))),
-                        Pending::Cleared(tx, n) => drop(tx.send(Ok(n))),
-                        Pending::Flush(tx) => {
+                for reply in replies {
+                    match reply {
+                        Reply::Inserted(tx, id) => drop(tx.send(Ok(id))),
+                        Reply::Done(tx, found) => drop(tx.send(Ok(found))),
+                        Reply::Cleared(tx, n) => drop(tx.send(Ok(n))),
+                        Reply::Flush(tx) => {
                             let done = self.finish_upkeep();
                             drop(tx.send(done));
                         }
@@ -159,85 +197,78 @@ impl Writer {
             Err(e) => {
                 // The transaction rolled back: nothing in this group is stored,
                 // and every sender is told so.
-                (self.state, self.count, self.bytes) = before;
-                let err = || group_error(&e);
-                for p in pending {
-                    match p {
-                        Pending::Inserted(tx, _) => drop(tx.send(Err(err()))),
-                        Pending::Done(tx, _) => drop(tx.send(Err(err()))),
-                        Pending::Cleared(tx, _) => drop(tx.send(Err(err()))),
-                        Pending::Flush(tx) => drop(tx.send(Err(err()))),
+                for reply in replies {
+                    match reply {
+                        Reply::Inserted(tx, _) => drop(tx.send(Err(group_error(&e)))),
+                        Reply::Done(tx, _) => drop(tx.send(Err(group_error(&e)))),
+                        Reply::Cleared(tx, _) => drop(tx.send(Err(group_error(&e)))),
+                        Reply::Flush(tx) => drop(tx.send(Err(group_error(&e)))),
                     }
                 }
             }
         }
+        stop
     }
 
-    /// Applies a group in one transaction; returns whether anything other than
-    /// inserts changed (so views know to reload).
-    fn apply(&mut self, group: Vec<Command>, pending: &mut Vec<Pending>) -> rusqlite::Result<bool> {
+    /// Applies a group in one transaction.
+    fn apply(&mut self, group: Vec<Command>, replies: &mut Vec<Reply>) -> rusqlite::Result<Outcome> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let mut stats: HashMap<String, (i64, i64)> = HashMap::new();
-        let mut changed = false;
-        let mut last_seq = self.state.last_seq;
+        let mut outcome = Outcome { last_seq: self.state.last_seq, ..Outcome::default() };
         for cmd in group {
             match cmd {
                 Command::Insert(d, reply) => {
                     // Sequence numbers follow commit order, so "everything
                     // after seq N" is a complete set for live views.
-                    let seq = d.received_at_us.max(last_seq + 1);
-                    last_seq = seq;
+                    let seq = d.received_at_us.max(outcome.last_seq + 1);
+                    outcome.last_seq = seq;
                     deliveries::insert_delivery(&tx, seq, &d)?;
-                    let entry = stats.entry(d.path.clone()).or_default();
-                    entry.0 += 1;
-                    entry.1 += (d.headers.len() + d.body.len()) as i64;
-                    pending.push(Pending::Inserted(reply, DeliveryId(seq)));
+                    add(&mut outcome.pending, &d.path, 1, (d.headers.len() + d.body.len()) as i64);
+                    replies.push(Reply::Inserted(reply, DeliveryId(seq)));
                 }
                 Command::Delete(id, reply) => {
                     let gone = deliveries::delete_where(&tx, "seq = ?1", params![id.0])?;
-                    merge_removed(&mut stats, &gone);
-                    changed |= !gone.is_empty();
-                    pending.push(Pending::Done(reply, !gone.is_empty()));
+                    count_removed(&gone, self.stats_cursor, &mut outcome.table, &mut outcome.pending);
+                    outcome.changed |= !gone.is_empty();
+                    replies.push(Reply::Done(reply, !gone.is_empty()));
                 }
                 Command::Clear(reply) => {
                     let n = deliveries::clear_unpinned(&tx)?;
-                    changed = true;
-                    pending.push(Pending::Cleared(reply, n));
+                    outcome.changed = true;
+                    outcome.cleared = true;
+                    replies.push(Reply::Cleared(reply, n));
                 }
                 Command::Pin(id, pin, reply) => {
                     let n = tx.execute(
                         "UPDATE deliveries SET flags = CASE WHEN ?2 THEN flags | ?3 ELSE flags & ~?3 END WHERE seq = ?1",
                         params![id.0, pin, FLAG_PINNED],
                     )?;
-                    changed |= n > 0;
-                    pending.push(Pending::Done(reply, n > 0));
+                    outcome.changed |= n > 0;
+                    replies.push(Reply::Done(reply, n > 0));
                 }
-                Command::Flush(reply) => pending.push(Pending::Flush(reply)),
+                Command::Flush(reply) => replies.push(Reply::Flush(reply)),
                 Command::Configure(limits) => self.limits = limits,
+                Command::Shutdown => outcome.shutdown = true,
             }
         }
-        let cleared = pending.iter().any(|p| matches!(p, Pending::Cleared(..)));
-        deliveries::apply_path_stats(&tx, &stats)?;
-        if cleared {
-            deliveries::rebuild_path_stats(&tx)?;
-        }
-        let delete_log = if changed { deliveries::last_delete_logged(&tx)? } else { self.state.delete_log };
-        tx.commit()?;
-        self.state.last_seq = last_seq;
-        self.state.delete_log = delete_log;
-        if cleared {
-            (self.count, self.bytes) = deliveries::totals(&self.conn)?;
+        if outcome.cleared {
+            stats::rebuild(&tx, outcome.last_seq)?;
         } else {
-            for (count, bytes) in stats.values() {
-                self.count = self.count.saturating_add_signed(*count);
-                self.bytes = self.bytes.saturating_add_signed(*bytes);
-            }
+            stats::apply(&tx, &outcome.table)?;
         }
-        Ok(changed)
+        tx.commit()?;
+        Ok(outcome)
     }
 
+
     fn upkeep_due(&self) -> bool {
-        self.over_limits() || self.search.deletes_done.load(Ordering::Relaxed) > self.trimmed
+        self.over_limits()
+            || self.search.deletes_done.load(Ordering::Relaxed) > self.trimmed
+            || (self.stats_written.elapsed() >= STATS_EVERY && self.stats.has_pending())
+    }
+
+    fn over_limits(&self) -> bool {
+        let t = self.stats.totals();
+        t.count > self.limits.max_deliveries || t.bytes > self.limits.max_bytes
     }
 
     /// Copies the last few WAL frames the checkpointer left, with no writer
@@ -246,10 +277,6 @@ impl Writer {
         if self.restart_wanted.swap(false, Ordering::Relaxed) {
             let _ = checkpoint_passive(&self.conn);
         }
-    }
-
-    fn over_limits(&self) -> bool {
-        self.count > self.limits.max_deliveries || self.bytes > self.limits.max_bytes
     }
 
     /// One small step of upkeep in its own transaction.
@@ -262,18 +289,17 @@ impl Writer {
 
     fn try_upkeep_step(&mut self) -> Result<bool> {
         if self.over_limits() {
-            let excess = self.count.saturating_sub(self.limits.max_deliveries) as usize;
-            let n = excess.clamp(if self.bytes > self.limits.max_bytes { 64 } else { 1 }, PRUNE_STEP);
+            let t = self.stats.totals();
+            let excess = t.count.saturating_sub(self.limits.max_deliveries) as usize;
+            let n = excess.clamp(if t.bytes > self.limits.max_bytes { 64 } else { 1 }, PRUNE_STEP);
             let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let gone = deliveries::prune_oldest(&tx, n)?;
-            let mut stats = HashMap::new();
-            merge_removed(&mut stats, &gone);
-            deliveries::apply_path_stats(&tx, &stats)?;
+            let (mut table, mut pending) = (Deltas::new(), Deltas::new());
+            count_removed(&gone, self.stats_cursor, &mut table, &mut pending);
+            stats::apply(&tx, &table)?;
             tx.commit()?;
-            for (count, bytes) in stats.values() {
-                self.count = self.count.saturating_add_signed(*count);
-                self.bytes = self.bytes.saturating_add_signed(*bytes);
-            }
+            self.stats.table_changed(&table);
+            self.stats.merge(pending);
             if gone.is_empty() {
                 // Everything left is pinned: stop trying until the next change.
                 self.limits = Limits { max_deliveries: u64::MAX, max_bytes: u64::MAX };
@@ -290,11 +316,25 @@ impl Writer {
             self.trimmed = done;
             return Ok(true);
         }
+        if self.stats.has_pending() && self.stats_written.elapsed() >= STATS_EVERY {
+            self.write_stats()?;
+            return Ok(true);
+        }
         Ok(false)
     }
 
+    fn write_stats(&mut self) -> Result<()> {
+        self.stats_written = Instant::now();
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let written = self.stats.write(&tx, self.state.last_seq)?;
+        tx.commit()?;
+        self.stats.written(&written);
+        self.stats_cursor = self.state.last_seq;
+        Ok(())
+    }
+
     fn finish_upkeep(&mut self) -> Result<()> {
-        while self.upkeep_due() {
+        while self.over_limits() || self.search.deletes_done.load(Ordering::Relaxed) > self.trimmed {
             if !self.try_upkeep_step()? {
                 break;
             }
@@ -303,12 +343,19 @@ impl Writer {
     }
 }
 
-fn merge_removed(stats: &mut HashMap<String, (i64, i64)>, gone: &[(String, i64)]) {
-    for (path, bytes) in gone {
-        let entry = stats.entry(path.clone()).or_default();
-        entry.0 -= 1;
-        entry.1 -= bytes;
+/// Deliveries the stats table covers come off the table; newer ones come off
+/// the counts pending in memory.
+fn count_removed(gone: &[Removed], stats_cursor: i64, table: &mut Deltas, pending: &mut Deltas) {
+    for r in gone {
+        let target = if r.seq <= stats_cursor { &mut *table } else { &mut *pending };
+        add(target, &r.path, -1, -r.bytes);
     }
+}
+
+fn add(deltas: &mut Deltas, path: &str, count: i64, bytes: i64) {
+    let e = deltas.entry(path.to_owned()).or_default();
+    e.0 += count;
+    e.1 += bytes;
 }
 
 /// rusqlite errors are not `Clone`; each waiting sender gets its own copy.

@@ -58,15 +58,24 @@ before(async () => {
 
 after(async () => {
   await session?.quit();
-  driver?.kill();
-  if (home) rmSync(home, { recursive: true, force: true });
+  if (driver && driver.exitCode === null) {
+    const exited = new Promise((r) => driver.once('exit', r));
+    driver.kill();
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+  }
+  // WebKit helpers may still be writing their caches for a moment.
+  if (home) rmSync(home, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
 });
 
+async function shoot(name) {
+  const png = await session.screenshot();
+  const dir = join(repo, 'docs/screenshots');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, name), Buffer.from(png, 'base64'));
+}
+
 it('starts, takes a POST on its capture port, and shows the delivery and its body', async () => {
-  const capture = await session.until('the capture URL in the header', async () => {
-    const [el] = await session.find('[data-testid="capture-url"]');
-    return el && (await session.text(el));
-  });
+  const capture = await session.until('the capture URL in the header', () => session.textOf('[data-testid="capture-url"]'));
   assert.match(capture, /^http:\/\/127\.0\.0\.1:\d+$/, 'the window shows where to send webhooks');
 
   // Note when the row appears, from inside the page, to time ack to row.
@@ -83,20 +92,14 @@ it('starts, takes a POST on its capture port, and shows the delivery and its bod
   });
   const acked = Date.now();
   assert.equal(reply.status, 200, 'the capture port acknowledges');
-  const row = await session.until('the row', async () => {
-    const rows = await session.find('[data-testid="list"] .row');
-    for (const r of rows) if ((await session.text(r)).includes('/desktop/hello')) return r;
-    return null;
-  });
+  await session.until('the row', async () => (await session.textOf('[data-testid="list"]'))?.includes('/desktop/hello'));
+  const [row] = await session.find('[data-testid="list"] .row');
   const seen = await session.until('the observer', () => session.execute('return window.__rowSeen'));
   console.log(`desktop ack-to-row: ${seen - acked} ms`);
   assert.ok(seen - acked < 1000, `the row appears within 1 s of the ack (${seen - acked} ms)`);
 
   await session.click(row);
-  const body = await session.until('the pretty body', async () => {
-    const [el] = await session.find('[data-testid="json-pretty"]');
-    return el && (await session.text(el));
-  });
+  const body = await session.until('the pretty body', () => session.textOf('[data-testid="json-pretty"]'));
   assert.match(body, /"hello"\s*:\s*"from the desktop test"/, 'the body shows as pretty JSON');
   assert.match(body, /"n"\s*:\s*42/);
 
@@ -109,9 +112,6 @@ it('starts, takes a POST on its capture port, and shows the delivery and its bod
     await session.click(stripe);
     await session.until('its body', async () => (await session.find('[data-testid="json-pretty"]')).length > 0);
     await new Promise((r) => setTimeout(r, 500));
-    const png = await session.screenshot();
-    const dir = join(repo, 'docs/screenshots');
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'desktop-webdriver.png'), Buffer.from(png, 'base64'));
+    await shoot('desktop-webdriver.png');
   }
 });

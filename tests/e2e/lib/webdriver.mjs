@@ -29,6 +29,11 @@ export class Session {
     return this.cmd('GET', `/element/${element}/text`);
   }
 
+  /** The text of the first match, read in the page (independent of what WebKit deems visible). */
+  textOf(css) {
+    return this.execute('const el = document.querySelector(arguments[0]); return el ? el.textContent : null;', [css]);
+  }
+
   click(element) {
     return this.cmd('POST', `/element/${element}/click`, {});
   }
