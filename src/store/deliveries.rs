@@ -63,9 +63,9 @@ pub fn delete_where(tx: &Transaction, condition: &str, params: impl Params) -> r
     let gone: Vec<Removed> = stmt
         .query_map(params, |r| Ok(Removed { seq: r.get(0)?, path: r.get(1)?, bytes: r.get(2)? }))?
         .collect::<rusqlite::Result<_>>()?;
-    let mut log = tx.prepare_cached("INSERT INTO search_deletes (seq) VALUES (?1)")?;
+    let mut log = tx.prepare_cached("INSERT INTO search_deletes (seq, path) VALUES (?1, ?2)")?;
     for r in &gone {
-        log.execute([r.seq])?;
+        log.execute(params![r.seq, r.path])?;
     }
     Ok(gone)
 }
@@ -79,7 +79,7 @@ pub fn prune_oldest(tx: &Transaction, n: usize) -> rusqlite::Result<Vec<Removed>
 /// (seq 0) rather than a log entry per row.
 pub fn clear_unpinned(tx: &Transaction) -> rusqlite::Result<u64> {
     let n = tx.execute("DELETE FROM deliveries WHERE flags & ?1 = 0", [FLAG_PINNED])? as u64;
-    tx.execute("INSERT INTO search_deletes (seq) VALUES (0)", [])?;
+    tx.execute("INSERT INTO search_deletes (seq, path) VALUES (0, '')", [])?;
     Ok(n)
 }
 
@@ -177,14 +177,24 @@ pub fn list_deliveries(conn: &Connection, filter: &ListFilter) -> Result<Page> {
         conditions.push(format!("d.method = {p}"));
     }
     if let Some(prefix) = filter.path_prefix.as_deref().filter(|p| !p.is_empty()) {
-        // Use the path index only when the prefix is rare; for a common one,
-        // walking newest-first and skipping the few misses is faster than
-        // sorting every match.
-        let (matching, total) = prefix_share(conn, prefix)?;
-        let col = if matching * 100 < total { "d.path" } else { "+d.path" };
         let lo = bind(Value::Text(prefix.to_owned()), &mut values);
         let hi = bind(Value::Text(format!("{prefix}\u{10FFFF}")), &mut values);
-        conditions.push(format!("{col} >= {lo} AND {col} < {hi}"));
+        let (matching, total) = prefix_share(conn, prefix)?;
+        if matching * 100 < total && search_attached(conn)? {
+            // A rare prefix: its deliveries from the search database's path
+            // index, plus the few the indexer has not reached yet.
+            conditions.push(format!(
+                "d.seq IN (SELECT seq FROM search.path_index WHERE path >= {lo} AND path < {hi}
+                           UNION ALL
+                           SELECT seq FROM deliveries
+                           WHERE seq > (SELECT value FROM search.progress WHERE key = 'indexed')
+                             AND path >= {lo} AND path < {hi})"
+            ));
+        } else {
+            // A common one: walking newest-first and skipping the few misses
+            // is fast.
+            conditions.push(format!("d.path >= {lo} AND d.path < {hi}"));
+        }
     }
     if let Some(status) = filter.status {
         let lo = bind(Value::Integer(status.min.into()), &mut values);
@@ -285,4 +295,3 @@ pub fn get_body(conn: &Connection, id: DeliveryId) -> Result<Vec<u8>> {
         .optional()?
         .ok_or_else(|| Error::NotFound(id.to_string()))
 }
-

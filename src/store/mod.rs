@@ -20,9 +20,9 @@ use rusqlite::{Connection, OpenFlags};
 use tokio::sync::{Semaphore, oneshot, watch};
 
 pub use deliveries::{ListFilter, MAX_PAGE, Page, StatusFilter};
-pub use stats::Stats;
 pub use migrate::SCHEMA_VERSION;
 pub use readers::Readers;
+pub use stats::Stats;
 
 use crate::error::{Error, Result};
 use crate::model::{Delivery, DeliveryId, NewDelivery};

@@ -1,4 +1,5 @@
-//! Full-text search (FTS5) over path, headers and text bodies.
+//! Full-text search (FTS5) over path, headers and text bodies, and the index
+//! of deliveries by path.
 //!
 //! The index lives in its own database file (`<db>-search`) with its own
 //! thread and write lock, so indexing never waits for, nor makes wait, the
@@ -35,6 +36,11 @@ CREATE VIRTUAL TABLE IF NOT EXISTS delivery_fts USING fts5 (
     contentless_delete = 1,
     tokenize = 'unicode61 remove_diacritics 2'
 );
+CREATE TABLE IF NOT EXISTS path_index (
+    path TEXT    NOT NULL,
+    seq  INTEGER NOT NULL,
+    PRIMARY KEY (path, seq)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS progress (
     key   TEXT PRIMARY KEY,
     value INTEGER NOT NULL
@@ -142,17 +148,18 @@ impl Worker {
     fn step(&mut self) -> Result<bool> {
         let deletes_done = self.progress.deletes_done.load(Ordering::Relaxed);
         let indexed = self.progress.indexed.load(Ordering::Relaxed);
-        let deletes: Vec<(i64, i64)> = self
+        let deletes: Vec<(i64, i64, String)> = self
             .source
-            .prepare_cached("SELECT id, seq FROM search_deletes WHERE id > ?1 ORDER BY id LIMIT 1000")?
-            .query_map([deletes_done], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .prepare_cached("SELECT id, seq, path FROM search_deletes WHERE id > ?1 ORDER BY id LIMIT 1000")?
+            .query_map([deletes_done], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<rusqlite::Result<_>>()?;
-        if let Some(&(last, _)) = deletes.last() {
+        if let Some(&(last, _, _)) = deletes.last() {
             let tx = self.index.transaction()?;
-            for (_, seq) in deletes {
+            for (_, seq, path) in deletes {
                 if seq == 0 {
                     // A clear: start over with what is left (pinned deliveries).
                     tx.execute("INSERT INTO delivery_fts (delivery_fts) VALUES ('delete-all')", [])?;
+                    tx.execute("DELETE FROM path_index", [])?;
                     let mut from = 0;
                     loop {
                         let (last, count) = index_rows(&tx, &self.source, from, 1024, indexed)?;
@@ -163,6 +170,8 @@ impl Worker {
                     }
                 } else if seq <= indexed {
                     tx.prepare_cached("DELETE FROM delivery_fts WHERE rowid = ?1")?.execute([seq])?;
+                    tx.prepare_cached("DELETE FROM path_index WHERE path = ?1 AND seq = ?2")?
+                        .execute(params![path, seq])?;
                 }
             }
             write_progress(&tx, "deletes_done", last)?;
@@ -196,11 +205,13 @@ fn index_rows(tx: &Transaction, source: &Connection, after: i64, n: i64, upto: i
     )?;
     let mut insert =
         tx.prepare_cached("INSERT INTO delivery_fts (rowid, path, headers, body) VALUES (?1, ?2, ?3, ?4)")?;
+    let mut by_path = tx.prepare_cached("INSERT OR IGNORE INTO path_index (path, seq) VALUES (?1, ?2)")?;
     let mut rows = select.query(params![after, upto, n])?;
     let (mut last, mut count) = (after, 0);
     while let Some(row) = rows.next()? {
         let seq: i64 = row.get(0)?;
         let path: String = row.get(1)?;
+        by_path.execute(params![path, seq])?;
         let query: Option<String> = row.get(2)?;
         let target = match query {
             Some(q) => format!("{path}?{q}"),

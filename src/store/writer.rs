@@ -259,7 +259,6 @@ impl Writer {
         Ok(outcome)
     }
 
-
     fn upkeep_due(&self) -> bool {
         self.over_limits()
             || self.search.deletes_done.load(Ordering::Relaxed) > self.trimmed
@@ -338,6 +337,9 @@ impl Writer {
             if !self.try_upkeep_step()? {
                 break;
             }
+        }
+        if self.stats.has_pending() {
+            self.write_stats()?;
         }
         Ok(())
     }

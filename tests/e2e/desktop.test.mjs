@@ -3,7 +3,7 @@
 // DISPLAY (xvfb-run in CI), and the test drives the window.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
@@ -113,5 +113,7 @@ it('starts, takes a POST on its capture port, and shows the delivery and its bod
     await session.until('its body', async () => (await session.find('[data-testid="json-pretty"]')).length > 0);
     await new Promise((r) => setTimeout(r, 500));
     await shoot('desktop-webdriver.png');
+    // The whole X screen too, as a person would see it.
+    execFileSync('import', ['-window', 'root', join(repo, 'docs/screenshots/desktop-xvfb.png')]);
   }
 });

@@ -1,4 +1,6 @@
 -- One row per delivery. `seq` is the integer key and the id (see model::DeliveryId).
+-- No secondary index: each would add a page to every commit's WAL write. The
+-- path index lives with the full-text index in the search database.
 -- Column order matters for speed: the small columns that lists read come first,
 -- the header block and the body last.
 CREATE TABLE deliveries (
@@ -21,9 +23,6 @@ CREATE TABLE deliveries (
     body             BLOB    NOT NULL
 );
 
--- Keyset listing filtered by path prefix.
-CREATE INDEX deliveries_path ON deliveries (path, seq);
-
 -- Counts and bytes per exact path, kept by the writer in the same transaction
 -- as the rows, so stats and retention never scan the table.
 CREATE TABLE path_stats (
@@ -42,6 +41,7 @@ CREATE TABLE meta (
 -- own database file, see search.rs) removes them from the index, then the
 -- writer trims this log. seq 0 marks a clear.
 CREATE TABLE search_deletes (
-    id  INTEGER PRIMARY KEY AUTOINCREMENT,
-    seq INTEGER NOT NULL
+    id   INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq  INTEGER NOT NULL,
+    path TEXT    NOT NULL
 );
