@@ -23,6 +23,8 @@ pub enum Error {
     Write(String),
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("unexpected value in the database: {0}")]
+    Value(#[from] rusqlite::types::FromSqlError),
     #[error("no database at {0} (run `hookscope serve` first, or pass --db)")]
     NoDatabase(PathBuf),
     #[error("database {path} was written by a newer Hookscope (schema {found}, this build knows {known})")]
@@ -52,7 +54,7 @@ impl Error {
             Error::StoreTimeout => "store_timeout",
             Error::StoreClosed => "store_closed",
             Error::Write(_) => "write_failed",
-            Error::Sqlite(_) => "database",
+            Error::Sqlite(_) | Error::Value(_) => "database",
             Error::NoDatabase(_) => "no_database",
             Error::SchemaTooNew { .. } => "schema_too_new",
             Error::Bind { .. } => "bind",

@@ -7,10 +7,12 @@ pub mod api;
 pub mod capture;
 pub mod cli;
 pub mod error;
+pub mod inspect;
 pub mod model;
 pub mod serve;
 pub mod signature;
 pub mod store;
+pub mod tunnel;
 
 pub use error::{Error, Result};
 pub use model::{Delivery, DeliveryId, DeliverySummary, NewDelivery};

@@ -170,6 +170,13 @@ pub struct DeliverySummary {
     pub content_type: Option<String>,
     pub truncated: bool,
     pub pinned: bool,
+    /// Filled in moments after the ack by the store's inspection (inspect.rs).
+    pub provider: Option<String>,
+    /// The signature verdict's kind, when a secret is set for the endpoint.
+    pub verdict: Option<String>,
+    pub event_id: Option<String>,
+    /// Other deliveries with the same event id (redeliveries).
+    pub duplicates: u64,
 }
 
 /// Everything stored about one delivery.

@@ -21,6 +21,7 @@ use tokio::sync::watch;
 use super::auth::{Auth, COOKIE};
 use super::{Api, EventBatch, ListQuery, subscribe};
 use crate::error::Error;
+use crate::inspect::Endpoint;
 
 const OPENAPI: &str = include_str!("openapi.json");
 
@@ -39,6 +40,8 @@ pub fn router(api: Api, auth: Arc<Auth>) -> Router {
         .route("/api/deliveries/{id}", get(one).delete(delete))
         .route("/api/deliveries/{id}/body", get(body))
         .route("/api/deliveries/{id}/pin", put(pin).delete(unpin))
+        .route("/api/deliveries/{id}/inspection", get(inspection).post(try_inspection))
+        .route("/api/endpoints", get(endpoints).put(put_endpoint).delete(delete_endpoint))
         .route("/api/stats", get(stats))
         .route("/api/events", get(events))
         .route("/api/openapi.json", get(openapi))
@@ -112,6 +115,32 @@ async fn pin(State(s): State<AppState>, Path(id): Path<String>) -> Response {
 
 async fn unpin(State(s): State<AppState>, Path(id): Path<String>) -> Response {
     empty(s.api.set_pinned(&id, false).await)
+}
+
+async fn inspection(State(s): State<AppState>, Path(id): Path<String>) -> Response {
+    reply(s.api.inspect(&id, None).await)
+}
+
+/// Verifies with settings sent in the request, without saving them.
+async fn try_inspection(State(s): State<AppState>, Path(id): Path<String>, Json(e): Json<Endpoint>) -> Response {
+    reply(s.api.inspect(&id, Some(e)).await)
+}
+
+async fn endpoints(State(s): State<AppState>) -> Response {
+    reply(s.api.endpoints().await)
+}
+
+async fn put_endpoint(State(s): State<AppState>, Json(e): Json<Endpoint>) -> Response {
+    empty(s.api.put_endpoint(e).await)
+}
+
+#[derive(Deserialize)]
+struct PrefixQuery {
+    path_prefix: String,
+}
+
+async fn delete_endpoint(State(s): State<AppState>, Query(q): Query<PrefixQuery>) -> Response {
+    empty(s.api.delete_endpoint(&q.path_prefix).await)
 }
 
 #[derive(Deserialize)]

@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 pub use events::{EventBatch, subscribe};
 pub use http::{ApiServer, router};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::inspect::{self, Endpoint, Inspection};
 use crate::model::{Delivery, DeliveryId};
 use crate::store::{self, ListFilter, Page, Stats, StatusFilter, Store};
 
@@ -102,6 +103,67 @@ impl Api {
 
     pub async fn stats(&self, path_prefix: Option<String>) -> Result<Stats> {
         self.store.stats(path_prefix).await
+    }
+}
+
+/// A delivery's inspection, computed now with the current settings, and the
+/// other deliveries of the same event.
+#[derive(Debug, Clone, Serialize)]
+pub struct InspectionReport {
+    #[serde(flatten)]
+    pub inspection: Inspection,
+    /// Other deliveries with the same event id, newest first.
+    pub duplicates: Vec<String>,
+}
+
+impl Api {
+    pub async fn endpoints(&self) -> Result<Vec<Endpoint>> {
+        self.store.endpoints().await
+    }
+
+    pub async fn put_endpoint(&self, endpoint: Endpoint) -> Result<()> {
+        if !endpoint.path_prefix.starts_with('/') {
+            return Err(Error::InvalidArgument("an endpoint's path prefix starts with /".into()));
+        }
+        self.store.put_endpoint(endpoint).await
+    }
+
+    pub async fn delete_endpoint(&self, path_prefix: &str) -> Result<()> {
+        if self.store.delete_endpoint(path_prefix.to_owned()).await? {
+            Ok(())
+        } else {
+            Err(Error::NotFound(format!("endpoint {path_prefix}")))
+        }
+    }
+
+    /// Inspects a delivery with the saved endpoint settings, or with `trial`
+    /// ones (to try a secret without saving it).
+    pub async fn inspect(&self, id: &str, trial: Option<Endpoint>) -> Result<InspectionReport> {
+        let d = self.get(id).await?;
+        let endpoints = match trial {
+            Some(mut e) => {
+                e.path_prefix = String::new();
+                vec![e]
+            }
+            None => self.store.endpoints().await?,
+        };
+        let request = inspect::Request {
+            method: &d.summary.method,
+            path: &d.summary.path,
+            query: d.summary.query.as_deref(),
+            headers: &d.headers,
+            body: &d.body,
+            received_at_us: d.summary.received_at_us,
+        };
+        let inspection = inspect::inspect(&request, &endpoints);
+        let duplicates = match &inspection.event_id {
+            Some(event) => {
+                let (event, seq) = (event.clone(), d.summary.id.0);
+                self.store.readers().run(move |c| store::same_event(c, &event, seq)).await?
+            }
+            None => Vec::new(),
+        };
+        Ok(InspectionReport { inspection, duplicates: duplicates.into_iter().map(|id| id.to_string()).collect() })
     }
 }
 

@@ -129,8 +129,24 @@ pub struct Page<T = DeliverySummary> {
     pub next: Option<String>,
 }
 
-const SUMMARY_COLUMNS: &str =
-    "d.seq, d.received_at_us, d.method, d.path, d.query, d.status, d.body_size, d.content_type, d.flags";
+const SUMMARY_COLUMNS: &str = "d.seq, d.received_at_us, d.method, d.path, d.query, d.status, d.body_size, \
+     d.content_type, d.flags, a.provider, a.verdict, a.event_id, \
+     (SELECT count(*) FROM search.analysis x WHERE x.event_id = a.event_id)";
+/// Summaries take their inspection from the search database when it is there.
+const WITH_ANALYSIS: &str = "LEFT JOIN search.analysis a ON a.seq = d.seq";
+const WITHOUT_ANALYSIS: &str = "LEFT JOIN (SELECT NULL AS seq, NULL AS provider, NULL AS verdict, NULL AS event_id) a";
+const SUMMARY_WIDTH: usize = 13;
+
+fn summary_sql(conn: &Connection) -> rusqlite::Result<(String, &'static str)> {
+    Ok(if search_attached(conn)? {
+        (SUMMARY_COLUMNS.to_owned(), WITH_ANALYSIS)
+    } else {
+        (
+            SUMMARY_COLUMNS.replace("(SELECT count(*) FROM search.analysis x WHERE x.event_id = a.event_id)", "0"),
+            WITHOUT_ANALYSIS,
+        )
+    })
+}
 
 fn summary_from_row(r: &Row) -> rusqlite::Result<DeliverySummary> {
     let flags: i64 = r.get(8)?;
@@ -145,6 +161,10 @@ fn summary_from_row(r: &Row) -> rusqlite::Result<DeliverySummary> {
         content_type: r.get(7)?,
         truncated: flags & FLAG_TRUNCATED != 0,
         pinned: flags & FLAG_PINNED != 0,
+        provider: r.get(9)?,
+        verdict: r.get(10)?,
+        event_id: r.get(11)?,
+        duplicates: r.get::<_, Option<i64>>(12)?.unwrap_or(0).max(1) as u64 - 1,
     })
 }
 
@@ -207,7 +227,8 @@ pub fn list_deliveries(conn: &Connection, filter: &ListFilter) -> Result<Page> {
     let from = if fts { "search.delivery_fts f JOIN deliveries d ON d.seq = f.rowid" } else { "deliveries d" };
     let where_clause =
         if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
-    let sql = format!("SELECT {SUMMARY_COLUMNS} FROM {from} {where_clause} ORDER BY {key} DESC LIMIT {}", limit + 1);
+    let (columns, join) = summary_sql(conn)?;
+    let sql = format!("SELECT {columns} FROM {from} {join} {where_clause} ORDER BY {key} DESC LIMIT {}", limit + 1);
     let mut stmt = conn.prepare_cached(&sql)?;
     let mut items: Vec<DeliverySummary> =
         stmt.query_map(params_from_iter(values), summary_from_row)?.collect::<rusqlite::Result<_>>()?;
@@ -237,8 +258,9 @@ fn prefix_share(conn: &Connection, prefix: &str) -> rusqlite::Result<(i64, i64)>
 /// Deliveries with `after < seq <= upto`, newest first (what a live view has
 /// not seen yet, up to a commit it was told about).
 pub fn list_between(conn: &Connection, after: i64, upto: i64, limit: u32) -> Result<Vec<DeliverySummary>> {
+    let (columns, join) = summary_sql(conn)?;
     let sql = format!(
-        "SELECT {SUMMARY_COLUMNS} FROM deliveries d WHERE d.seq > ?1 AND d.seq <= ?2 ORDER BY d.seq DESC LIMIT ?3"
+        "SELECT {columns} FROM deliveries d {join} WHERE d.seq > ?1 AND d.seq <= ?2 ORDER BY d.seq DESC LIMIT ?3"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let items = stmt.query_map(params![after, upto, limit], summary_from_row)?.collect::<rusqlite::Result<_>>()?;
@@ -252,16 +274,18 @@ pub fn count_between(conn: &Connection, after: i64, upto: i64) -> Result<u64> {
 }
 
 pub fn get_delivery(conn: &Connection, id: DeliveryId) -> Result<Delivery> {
+    let (columns, join) = summary_sql(conn)?;
     let sql = format!(
-        "SELECT {SUMMARY_COLUMNS}, d.http_version, d.remote_addr, d.duration_us, d.response_headers,
+        "SELECT {columns}, d.http_version, d.remote_addr, d.duration_us, d.response_headers,
                 d.response_body, d.headers, d.body
-         FROM deliveries d WHERE d.seq = ?1"
+         FROM deliveries d {join} WHERE d.seq = ?1"
     );
     conn.query_row(&sql, [id.0], |r| {
         let summary = summary_from_row(r)?;
-        let response_headers: Option<Vec<u8>> = r.get(12)?;
-        let response_body: Option<Vec<u8>> = r.get(13)?;
-        let body: Vec<u8> = r.get(15)?;
+        let w = SUMMARY_WIDTH;
+        let response_headers: Option<Vec<u8>> = r.get(w + 3)?;
+        let response_body: Option<Vec<u8>> = r.get(w + 4)?;
+        let body: Vec<u8> = r.get(w + 6)?;
         let response = match (response_headers, response_body) {
             (None, None) => SentResponse {
                 status: summary.status,
@@ -275,10 +299,10 @@ pub fn get_delivery(conn: &Connection, id: DeliveryId) -> Result<Delivery> {
             },
         };
         Ok(Delivery {
-            http_version: r.get(9)?,
-            remote_addr: r.get(10)?,
-            duration_us: r.get(11)?,
-            headers: decode_headers(r.get_ref(14)?.as_blob()?),
+            http_version: r.get(w)?,
+            remote_addr: r.get(w + 1)?,
+            duration_us: r.get(w + 2)?,
+            headers: decode_headers(r.get_ref(w + 5)?.as_blob()?),
             body_text: String::from_utf8(body.clone()).ok(),
             body,
             response,
@@ -294,4 +318,18 @@ pub fn get_body(conn: &Connection, id: DeliveryId) -> Result<Vec<u8>> {
     conn.query_row("SELECT body FROM deliveries WHERE seq = ?1", [id.0], |r| r.get(0))
         .optional()?
         .ok_or_else(|| Error::NotFound(id.to_string()))
+}
+
+/// Other deliveries inspected as the same event, newest first.
+pub fn same_event(conn: &Connection, event_id: &str, except: i64) -> Result<Vec<DeliveryId>> {
+    if !search_attached(conn)? {
+        return Ok(Vec::new());
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT a.seq FROM search.analysis a JOIN deliveries d ON d.seq = a.seq
+         WHERE a.event_id = ?1 AND a.seq != ?2 ORDER BY a.seq DESC LIMIT 100",
+    )?;
+    let ids =
+        stmt.query_map(params![event_id, except], |r| Ok(DeliveryId(r.get(0)?)))?.collect::<rusqlite::Result<_>>()?;
+    Ok(ids)
 }

@@ -7,7 +7,8 @@ use rusqlite::Connection;
 
 use crate::error::{Error, Result};
 
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_deliveries.sql")];
+const MIGRATIONS: &[&str] =
+    &[include_str!("migrations/0001_deliveries.sql"), include_str!("migrations/0002_endpoints.sql")];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 

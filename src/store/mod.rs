@@ -4,12 +4,14 @@
 
 mod checkpoint;
 mod deliveries;
+mod endpoints;
 mod migrate;
 mod readers;
 mod search;
 mod stats;
 mod writer;
 
+use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -25,6 +27,7 @@ pub use readers::Readers;
 pub use stats::Stats;
 
 use crate::error::{Error, Result};
+use crate::inspect::Endpoint;
 use crate::model::{Delivery, DeliveryId, NewDelivery};
 use writer::{Command, Writer};
 
@@ -82,6 +85,8 @@ pub struct Committed {
     pub changes: u64,
     /// The newest entry of the deletion log the search index follows.
     pub delete_log: i64,
+    /// Bumped when endpoint settings change, so verdicts are recomputed.
+    pub endpoints: u64,
 }
 
 #[derive(Clone)]
@@ -121,6 +126,10 @@ impl Store {
             std::fs::create_dir_all(dir).map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
         }
         let mut conn = Connection::open(&config.path)?;
+        // Deliveries and endpoint secrets are for this user's eyes only; SQLite
+        // gives the -wal and -shm files the same mode.
+        std::fs::set_permissions(&config.path, std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| Error::io(format!("securing {}", config.path.display()), e))?;
         configure_writer(&conn, &config)?;
         migrate::migrate(&mut conn, &config.path)?;
 
@@ -194,12 +203,27 @@ impl Store {
         let search = &self.inner.search;
         let caught_up = async {
             while search.indexed.load(Ordering::Relaxed) < target.last_seq
+                || search.analyzed.load(Ordering::Relaxed) < target.last_seq
+                || search.endpoints_seen.load(Ordering::Relaxed) < target.endpoints
                 || search.deletes_done.load(Ordering::Relaxed) < target.delete_log
             {
                 tokio::time::sleep(Duration::from_millis(5)).await;
             }
         };
         tokio::time::timeout(FLUSH_DEADLINE, caught_up).await.map_err(|_| Error::StoreTimeout)
+    }
+
+    /// Adds or replaces the settings for a path prefix.
+    pub async fn put_endpoint(&self, endpoint: Endpoint) -> Result<()> {
+        self.request(|reply| Command::PutEndpoint(Box::new(endpoint), reply)).await.map(drop)
+    }
+
+    pub async fn delete_endpoint(&self, path_prefix: String) -> Result<bool> {
+        self.request(|reply| Command::DeleteEndpoint(path_prefix, reply)).await
+    }
+
+    pub async fn endpoints(&self) -> Result<Vec<Endpoint>> {
+        self.inner.readers.run(|c| Ok(endpoints::list_endpoints(c)?)).await
     }
 
     pub fn committed(&self) -> watch::Receiver<Committed> {
@@ -296,4 +320,4 @@ pub(crate) fn search_connection(path: &Path) -> Result<Connection> {
     Ok(conn)
 }
 
-pub use deliveries::{count_between, get_body, get_delivery, list_between, list_deliveries};
+pub use deliveries::{count_between, get_body, get_delivery, list_between, list_deliveries, same_event};

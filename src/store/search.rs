@@ -1,5 +1,6 @@
-//! Full-text search (FTS5) over path, headers and text bodies, and the index
-//! of deliveries by path.
+//! Full-text search (FTS5) over path, headers and text bodies, the index of
+//! deliveries by path, and each delivery's inspection (provider, event id,
+//! signature verdict; see inspect.rs).
 //!
 //! The index lives in its own database file (`<db>-search`) with its own
 //! thread and write lock, so indexing never waits for, nor makes wait, the
@@ -11,7 +12,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
@@ -19,6 +20,8 @@ use tokio::sync::watch;
 
 use super::Committed;
 use crate::error::{Error, Result};
+use crate::inspect::{self, Endpoint};
+use crate::model::decode_headers;
 
 /// Bodies are indexed up to this many bytes: enough to find an event by any
 /// field of a normal payload without a 25 MiB body stalling the index.
@@ -41,6 +44,13 @@ CREATE TABLE IF NOT EXISTS path_index (
     seq  INTEGER NOT NULL,
     PRIMARY KEY (path, seq)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS analysis (
+    seq      INTEGER PRIMARY KEY,
+    provider TEXT,
+    event_id TEXT,
+    verdict  TEXT
+);
+CREATE INDEX IF NOT EXISTS analysis_event ON analysis (event_id) WHERE event_id IS NOT NULL;
 CREATE TABLE IF NOT EXISTS progress (
     key   TEXT PRIMARY KEY,
     value INTEGER NOT NULL
@@ -58,7 +68,10 @@ pub fn search_path(db: &Path) -> PathBuf {
 #[derive(Debug, Default)]
 pub struct Progress {
     pub indexed: AtomicI64,
+    pub analyzed: AtomicI64,
     pub deletes_done: AtomicI64,
+    /// The endpoint settings version the verdicts were computed with.
+    pub endpoints_seen: AtomicU64,
 }
 
 pub struct Indexer {
@@ -89,18 +102,21 @@ impl Indexer {
             write_progress(&index, "indexed", 0)?;
         }
         progress.indexed.store(read_progress(&index, "indexed")?.unwrap_or(0), Ordering::Relaxed);
+        progress.analyzed.store(read_progress(&index, "analyzed")?.unwrap_or(0), Ordering::Relaxed);
+        let endpoints = super::endpoints::list_endpoints(&source)?;
+        progress.endpoints_seen.store(committed.borrow().endpoints, Ordering::Relaxed);
         progress.deletes_done.store(read_progress(&index, "deletes_done")?.unwrap_or(0), Ordering::Relaxed);
 
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
-        let mut worker = Worker { index, source, committed, progress };
+        let mut worker = Worker { index, source, committed, progress, endpoints };
         std::thread::Builder::new()
             .name("hookscope-index".into())
             .spawn(move || {
                 while !flag.load(Ordering::Relaxed) {
                     let started = Instant::now();
                     let seen = worker.committed.borrow().last_seq;
-                    match worker.step() {
+                    match worker.step().and_then(|indexed| Ok(worker.analyze_step()? || indexed)) {
                         Ok(true) => {
                             if worker.committed.borrow().last_seq != seen {
                                 std::thread::sleep(started.elapsed() * BUSY_REST_FACTOR);
@@ -141,6 +157,7 @@ struct Worker {
     source: Connection,
     committed: watch::Receiver<Committed>,
     progress: Arc<Progress>,
+    endpoints: Vec<Endpoint>,
 }
 
 impl Worker {
@@ -160,6 +177,9 @@ impl Worker {
                     // A clear: start over with what is left (pinned deliveries).
                     tx.execute("INSERT INTO delivery_fts (delivery_fts) VALUES ('delete-all')", [])?;
                     tx.execute("DELETE FROM path_index", [])?;
+                    tx.execute("DELETE FROM analysis", [])?;
+                    write_progress(&tx, "analyzed", 0)?;
+                    self.progress.analyzed.store(0, Ordering::Relaxed);
                     let mut from = 0;
                     loop {
                         let (last, count) = index_rows(&tx, &self.source, from, 1024, indexed)?;
@@ -193,6 +213,60 @@ impl Worker {
         write_progress(&tx, "indexed", next)?;
         tx.commit()?;
         self.progress.indexed.store(next, Ordering::Relaxed);
+        Ok(true)
+    }
+
+    /// One step of inspection: provider, event id and verdict of the next
+    /// deliveries. New endpoint settings start it over from the beginning.
+    fn analyze_step(&mut self) -> Result<bool> {
+        let version = self.committed.borrow().endpoints;
+        if version != self.progress.endpoints_seen.load(Ordering::Relaxed) {
+            self.endpoints = super::endpoints::list_endpoints(&self.source)?;
+            write_progress(&self.index, "analyzed", 0)?;
+            self.progress.analyzed.store(0, Ordering::Relaxed);
+            self.progress.endpoints_seen.store(version, Ordering::Relaxed);
+        }
+        let analyzed = self.progress.analyzed.load(Ordering::Relaxed);
+        let upto = self.committed.borrow().last_seq;
+        if upto <= analyzed {
+            return Ok(false);
+        }
+        let tx = self.index.transaction()?;
+        let mut select = self.source.prepare_cached(
+            "SELECT seq, method, path, query, headers, body, received_at_us FROM deliveries
+             WHERE seq > ?1 AND seq <= ?2 ORDER BY seq LIMIT ?3",
+        )?;
+        let mut insert = tx.prepare_cached(
+            "INSERT OR REPLACE INTO analysis (seq, provider, event_id, verdict) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        let mut rows = select.query(params![analyzed, upto, STEP])?;
+        let (mut last, mut count) = (analyzed, 0);
+        while let Some(row) = rows.next()? {
+            let seq: i64 = row.get(0)?;
+            let method: String = row.get(1)?;
+            let path: String = row.get(2)?;
+            let query: Option<String> = row.get(3)?;
+            let headers = decode_headers(row.get_ref(4)?.as_blob()?);
+            let request = inspect::Request {
+                method: &method,
+                path: &path,
+                query: query.as_deref(),
+                headers: &headers,
+                body: row.get_ref(5)?.as_blob()?,
+                received_at_us: row.get(6)?,
+            };
+            let found = inspect::inspect(&request, &self.endpoints);
+            let verdict = found.verdict.map(|v| serde_json::to_value(v.kind).ok()?.as_str().map(str::to_owned));
+            insert.execute(params![seq, found.provider.map(|p| p.to_string()), found.event_id, verdict.flatten()])?;
+            last = seq;
+            count += 1;
+        }
+        drop(rows);
+        drop(insert);
+        let next = if count < STEP { upto } else { last };
+        write_progress(&tx, "analyzed", next)?;
+        tx.commit()?;
+        self.progress.analyzed.store(next, Ordering::Relaxed);
         Ok(true)
     }
 }

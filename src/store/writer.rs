@@ -20,9 +20,11 @@ use tokio::sync::{oneshot, watch};
 use super::Committed;
 use super::checkpoint::checkpoint_passive;
 use super::deliveries::{self, FLAG_PINNED, Removed};
+use super::endpoints;
 use super::search::Progress;
 use super::stats::{self, Deltas, PathStats};
 use crate::error::{Error, Result};
+use crate::inspect::Endpoint;
 use crate::model::{DeliveryId, NewDelivery};
 
 /// A group stops growing at this many commands or bytes.
@@ -42,6 +44,8 @@ pub enum Command {
     Pin(DeliveryId, bool, oneshot::Sender<Result<bool>>),
     Flush(oneshot::Sender<Result<()>>),
     Configure(Limits),
+    PutEndpoint(Box<Endpoint>, oneshot::Sender<Result<bool>>),
+    DeleteEndpoint(String, oneshot::Sender<Result<bool>>),
     /// Finish up and stop (the store is being dropped).
     Shutdown,
 }
@@ -90,6 +94,8 @@ struct Outcome {
     changed: bool,
     cleared: bool,
     shutdown: bool,
+    /// Endpoint settings changed: verdicts are recomputed.
+    endpoints_changed: bool,
 }
 
 impl Writer {
@@ -103,7 +109,7 @@ impl Writer {
     ) -> Result<Self> {
         let last_seq: i64 = conn.query_row("SELECT coalesce(max(seq), 0) FROM deliveries", [], |r| r.get(0))?;
         let delete_log = deliveries::last_delete_logged(&conn)?;
-        let state = Committed { last_seq, changes: 0, delete_log };
+        let state = Committed { last_seq, changes: 0, delete_log, endpoints: 0 };
         published.send_replace(state);
         Ok(Writer {
             conn,
@@ -173,6 +179,9 @@ impl Writer {
                 if outcome.changed {
                     self.state.changes += 1;
                     self.state.delete_log = deliveries::last_delete_logged(&self.conn).unwrap_or(self.state.delete_log);
+                }
+                if outcome.endpoints_changed {
+                    self.state.endpoints += 1;
                 }
                 if outcome.cleared {
                     self.stats_cursor = outcome.last_seq;
@@ -247,6 +256,16 @@ impl Writer {
                 }
                 Command::Flush(reply) => replies.push(Reply::Flush(reply)),
                 Command::Configure(limits) => self.limits = limits,
+                Command::PutEndpoint(e, reply) => {
+                    endpoints::put_endpoint(&tx, &e)?;
+                    outcome.endpoints_changed = true;
+                    replies.push(Reply::Done(reply, true));
+                }
+                Command::DeleteEndpoint(prefix, reply) => {
+                    let found = endpoints::delete_endpoint(&tx, &prefix)?;
+                    outcome.endpoints_changed |= found;
+                    replies.push(Reply::Done(reply, found));
+                }
                 Command::Shutdown => outcome.shutdown = true,
             }
         }

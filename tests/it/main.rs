@@ -5,5 +5,6 @@ mod api;
 mod capture;
 mod cli;
 mod crash;
+mod signature;
 mod store;
 mod support;
