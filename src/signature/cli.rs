@@ -127,7 +127,7 @@ pub struct VerifyArgs {
     /// Print the verdict as JSON.
     #[arg(long)]
     pub json: bool,
-    /// Verify a stored delivery (main loads it and passes it to `run_verify`).
+    /// Verify a stored delivery instead (its headers, body, URL and arrival time).
     #[arg(long, value_name = "ID", conflicts_with_all = ["body", "body_file"])]
     pub delivery: Option<String>,
     /// PayPal: the signing certificate (or public key) PEM file.
