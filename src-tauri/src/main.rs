@@ -1,0 +1,39 @@
+//! Hookscope's desktop window: the core (store, capture listener, control
+//! operations) runs in-process on Tauri's runtime, the UI reaches it through a
+//! few one-line commands, and new deliveries arrive as coalesced events.
+
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+mod core;
+
+use tauri::Manager as _;
+
+fn main() {
+    tauri::Builder::default()
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .setup(|app| {
+            let settings_path = app.path().app_config_dir()?.join("settings.json");
+            app.manage(core::Core::new(settings_path));
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                let remembered = handle.state::<core::Core>().settings().capture_port;
+                core::start(&handle, core::first_capture_addr(remembered)).await;
+            });
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::status,
+            commands::restart,
+            commands::info,
+            commands::list,
+            commands::get,
+            commands::body,
+            commands::remove,
+            commands::clear,
+            commands::pin,
+            commands::stats,
+        ])
+        .run(tauri::generate_context!())
+        .expect("Hookscope's window could not start");
+}

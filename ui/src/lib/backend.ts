@@ -1,0 +1,233 @@
+// The one way the UI reaches Hookscope. In the desktop window that is Tauri's
+// IPC (commands and events); in a browser it is the control API on the same
+// origin (fetch and Server-Sent Events, signed in by the HttpOnly cookie).
+
+import {
+  BackendError,
+  type CoreStatus,
+  type Delivery,
+  type EventBatch,
+  type Info,
+  type ListQuery,
+  type Page,
+  type Stats,
+} from './types';
+
+export interface Backend {
+  readonly kind: 'desktop' | 'browser';
+  status(): Promise<CoreStatus>;
+  /** Desktop only: start listening on another capture port. */
+  restart(port: number): Promise<CoreStatus>;
+  info(): Promise<Info>;
+  list(query: ListQuery): Promise<Page>;
+  get(id: string): Promise<Delivery>;
+  body(id: string): Promise<Uint8Array>;
+  remove(id: string): Promise<void>;
+  clear(): Promise<number>;
+  pin(id: string, pinned: boolean): Promise<void>;
+  stats(path?: string): Promise<Stats>;
+  /** Live batches and status changes; returns a function that stops them. */
+  subscribe(onBatch: (batch: EventBatch) => void, onStatus: (status: CoreStatus) => void): () => void;
+}
+
+function asError(e: unknown): BackendError {
+  if (e instanceof BackendError) return e;
+  if (e && typeof e === 'object' && 'code' in e && 'message' in e) {
+    return new BackendError(String(e.code), String(e.message));
+  }
+  return new BackendError('unknown', e instanceof Error ? e.message : String(e));
+}
+
+/** The query string of a listing, leaving out what is unset or empty. */
+export function queryString(query: ListQuery): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined && value !== null && value !== '') params.set(key, String(value));
+  }
+  const s = params.toString();
+  return s ? `?${s}` : '';
+}
+
+class BrowserBackend implements Backend {
+  readonly kind = 'browser' as const;
+
+  private async request(path: string, init?: RequestInit): Promise<Response> {
+    let response: Response;
+    try {
+      response = await fetch(path, { credentials: 'same-origin', ...init });
+    } catch (e) {
+      throw new BackendError('offline', `Hookscope is not reachable (${asError(e).message})`);
+    }
+    if (!response.ok) {
+      let body: unknown = null;
+      try {
+        body = await response.json();
+      } catch {
+        // Not every failure has a JSON body; the status says enough.
+      }
+      if (body && typeof body === 'object' && 'code' in body) throw asError(body);
+      throw new BackendError(`http_${response.status}`, response.statusText);
+    }
+    return response;
+  }
+
+  private async json<T>(path: string, init?: RequestInit): Promise<T> {
+    return (await this.request(path, init)).json() as Promise<T>;
+  }
+
+  async status(): Promise<CoreStatus> {
+    try {
+      const info = await this.info();
+      return { state: 'listening', capture_url: info.capture_url };
+    } catch (e) {
+      const err = asError(e);
+      if (err.code === 'unauthorized') return { state: 'signed_out' };
+      return { state: 'failed', code: err.code, message: err.message, capture_port: 0 };
+    }
+  }
+
+  async restart(): Promise<CoreStatus> {
+    return this.status();
+  }
+
+  info(): Promise<Info> {
+    return this.json('/api/info');
+  }
+
+  list(query: ListQuery): Promise<Page> {
+    return this.json(`/api/deliveries${queryString(query)}`);
+  }
+
+  get(id: string): Promise<Delivery> {
+    return this.json(`/api/deliveries/${encodeURIComponent(id)}`);
+  }
+
+  async body(id: string): Promise<Uint8Array> {
+    const response = await this.request(`/api/deliveries/${encodeURIComponent(id)}/body`);
+    return new Uint8Array(await response.arrayBuffer());
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.request(`/api/deliveries/${encodeURIComponent(id)}`, { method: 'DELETE' });
+  }
+
+  async clear(): Promise<number> {
+    const r = await this.json<{ deleted: number }>('/api/deliveries', { method: 'DELETE' });
+    return r.deleted;
+  }
+
+  async pin(id: string, pinned: boolean): Promise<void> {
+    await this.request(`/api/deliveries/${encodeURIComponent(id)}/pin`, { method: pinned ? 'PUT' : 'DELETE' });
+  }
+
+  stats(path?: string): Promise<Stats> {
+    return this.json(`/api/stats${path ? `?path=${encodeURIComponent(path)}` : ''}`);
+  }
+
+  subscribe(onBatch: (batch: EventBatch) => void, onStatus: (status: CoreStatus) => void): () => void {
+    const source = new EventSource('/api/events');
+    let broken = false;
+    const parse = (e: MessageEvent) => {
+      try {
+        onBatch(JSON.parse(e.data) as EventBatch);
+      } catch {
+        // A malformed event is dropped; the next one or a reload catches up.
+      }
+    };
+    source.addEventListener('deliveries', parse);
+    source.addEventListener('changed', () => onBatch({ type: 'changed' }));
+    source.addEventListener('open', () => {
+      if (broken) {
+        broken = false;
+        // Whatever arrived while disconnected is fetched by a reload.
+        onBatch({ type: 'changed' });
+        void this.status().then(onStatus);
+      }
+    });
+    source.addEventListener('error', () => {
+      broken = true;
+      onStatus({ state: 'failed', code: 'offline', message: 'Lost the connection to Hookscope; retrying…', capture_port: 0 });
+    });
+    return () => source.close();
+  }
+}
+
+type Invoke = <T>(cmd: string, args?: Record<string, unknown>) => Promise<T>;
+
+class DesktopBackend implements Backend {
+  readonly kind = 'desktop' as const;
+  private invokeFn: Promise<Invoke> = import('@tauri-apps/api/core').then((m) => m.invoke as Invoke);
+
+  private async call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+    const invoke = await this.invokeFn;
+    try {
+      return await invoke<T>(cmd, args);
+    } catch (e) {
+      throw asError(e);
+    }
+  }
+
+  status(): Promise<CoreStatus> {
+    return this.call('status');
+  }
+
+  restart(port: number): Promise<CoreStatus> {
+    return this.call('restart', { port });
+  }
+
+  info(): Promise<Info> {
+    return this.call('info');
+  }
+
+  list(query: ListQuery): Promise<Page> {
+    return this.call('list', { query });
+  }
+
+  get(id: string): Promise<Delivery> {
+    return this.call('get', { id });
+  }
+
+  async body(id: string): Promise<Uint8Array> {
+    const bytes = await this.call<ArrayBuffer | number[]>('body', { id });
+    return bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : Uint8Array.from(bytes);
+  }
+
+  remove(id: string): Promise<void> {
+    return this.call('remove', { id });
+  }
+
+  clear(): Promise<number> {
+    return this.call('clear');
+  }
+
+  pin(id: string, pinned: boolean): Promise<void> {
+    return this.call('pin', { id, pinned });
+  }
+
+  stats(path?: string): Promise<Stats> {
+    return this.call('stats', { path: path ?? null });
+  }
+
+  subscribe(onBatch: (batch: EventBatch) => void, onStatus: (status: CoreStatus) => void): () => void {
+    let stopped = false;
+    const unlisteners: Array<() => void> = [];
+    void import('@tauri-apps/api/event').then(async ({ listen }) => {
+      const a = await listen<EventBatch>('deliveries', (e) => onBatch(e.payload));
+      const b = await listen<CoreStatus>('status', (e) => onStatus(e.payload));
+      unlisteners.push(a, b);
+      if (stopped) unlisteners.forEach((u) => u());
+    });
+    return () => {
+      stopped = true;
+      unlisteners.forEach((u) => u());
+    };
+  }
+}
+
+export function isDesktop(): boolean {
+  return typeof window !== 'undefined' && '__TAURI_INTERNALS__' in window;
+}
+
+export function createBackend(): Backend {
+  return isDesktop() ? new DesktopBackend() : new BrowserBackend();
+}

@@ -1,0 +1,202 @@
+// The delivery list's state: pages loaded as the user scrolls, live batches
+// merged without moving what the user is looking at, the selection kept by id.
+
+import type { Backend } from './backend';
+import { type Filters, isFiltered, loadFilters, matches, saveFilters, toQuery } from './filters';
+import type { CoreStatus, EventBatch, Info, Stats, Summary } from './types';
+
+export const PAGE_SIZE = 500;
+
+export class Deliveries {
+  /** Loaded rows, newest first. Raw state: 100,000 rows must not become proxies. */
+  items = $state.raw<Summary[]>([]);
+  /** Arrived while the user was scrolled away, newest first. */
+  pending = $state.raw<Summary[]>([]);
+  /** How many arrived while away, including any not carried by the events. */
+  pendingCount = $state(0);
+  selectedId = $state<string | null>(null);
+  filters = $state<Filters>(loadFilters());
+  loading = $state(false);
+  loaded = $state(false);
+  error = $state<string | null>(null);
+  status = $state<CoreStatus>({ state: 'starting' });
+  info = $state<Info | null>(null);
+  stats = $state<Stats | null>(null);
+  /** Set by the list: whether the user sits at the top, where new rows may appear. */
+  atTop = true;
+  /** Set by the list: called with the number of rows added above the view. */
+  onPrepend: (added: number) => void = () => {};
+
+  private next: string | null = null;
+  private generation = 0;
+  private gap = false;
+  private statsTimer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(private backend: Backend) {}
+
+  get selected(): Summary | null {
+    return this.items.find((s) => s.id === this.selectedId) ?? null;
+  }
+
+  get hasMore(): boolean {
+    return this.next !== null;
+  }
+
+  async start(): Promise<() => void> {
+    const stop = this.backend.subscribe(
+      (batch) => this.onBatch(batch),
+      (status) => this.onStatus(status),
+    );
+    this.onStatus(await this.backend.status());
+    return stop;
+  }
+
+  private onStatus(status: CoreStatus) {
+    const was = this.status.state;
+    this.status = status;
+    if (status.state === 'listening' && was !== 'listening') {
+      void this.backend.info().then((info) => (this.info = info)).catch(() => {});
+      void this.reload();
+    }
+  }
+
+  setFilters(filters: Filters) {
+    this.filters = filters;
+    saveFilters(filters);
+    void this.reload();
+  }
+
+  /** Loads the first page again, keeping the selection when it is still there. */
+  async reload() {
+    const generation = ++this.generation;
+    this.loading = true;
+    this.error = null;
+    try {
+      const page = await this.backend.list({ ...toQuery(this.filters), limit: PAGE_SIZE });
+      if (generation !== this.generation) return;
+      this.items = page.items;
+      this.next = page.next;
+      this.pending = [];
+      this.pendingCount = 0;
+      this.gap = false;
+      this.loaded = true;
+    } catch (e) {
+      if (generation === this.generation) this.error = e instanceof Error ? e.message : String(e);
+    } finally {
+      if (generation === this.generation) this.loading = false;
+    }
+    this.refreshStats();
+  }
+
+  async loadMore() {
+    if (this.loading || !this.next) return;
+    const generation = this.generation;
+    this.loading = true;
+    try {
+      const page = await this.backend.list({ ...toQuery(this.filters), limit: PAGE_SIZE, before: this.next });
+      if (generation !== this.generation) return;
+      this.items = this.items.concat(page.items);
+      this.next = page.next;
+    } catch (e) {
+      this.error = e instanceof Error ? e.message : String(e);
+    } finally {
+      if (generation === this.generation) this.loading = false;
+    }
+  }
+
+  private onBatch(batch: EventBatch) {
+    if (batch.type === 'changed') {
+      void this.reload();
+      return;
+    }
+    this.scheduleStats();
+    if (!this.loaded) return;
+    let fresh: Summary[];
+    if (isFiltered(this.filters)) {
+      const verdicts = batch.items.map((s) => matches(this.filters, s));
+      if (verdicts.some((v) => v === null)) {
+        // Full-text search: the store decides; offer a reload instead.
+        this.pendingCount += batch.count;
+        this.gap = true;
+        return;
+      }
+      fresh = batch.items.filter((_, i) => verdicts[i]);
+    } else {
+      fresh = batch.items;
+    }
+    const known = new Set(this.items.slice(0, 1000).map((s) => s.id));
+    fresh = fresh.filter((s) => !known.has(s.id));
+    const missed = isFiltered(this.filters) ? 0 : batch.count - batch.items.length;
+    if (this.atTop && !this.gap && this.pending.length === 0) {
+      if (missed > 0) {
+        void this.reload();
+        return;
+      }
+      if (fresh.length) this.items = fresh.concat(this.items);
+      return;
+    }
+    if (missed > 0) this.gap = true;
+    if (fresh.length || missed > 0) {
+      this.pending = fresh.concat(this.pending).slice(0, 5000);
+      this.pendingCount += fresh.length + missed;
+    }
+  }
+
+  /** Shows what arrived while the user was away (the "n new" pill). */
+  showPending() {
+    if (this.gap) {
+      void this.reload();
+      return;
+    }
+    const added = this.pending;
+    this.items = added.concat(this.items);
+    this.pending = [];
+    this.pendingCount = 0;
+    this.onPrepend(added.length);
+  }
+
+  select(id: string | null) {
+    this.selectedId = id;
+  }
+
+  /** Moves the selection by `delta` rows; returns the new index. */
+  move(delta: number): number {
+    if (!this.items.length) return -1;
+    const index = this.items.findIndex((s) => s.id === this.selectedId);
+    const target = index < 0 ? 0 : Math.max(0, Math.min(this.items.length - 1, index + delta));
+    this.selectedId = this.items[target].id;
+    if (target >= this.items.length - 50) void this.loadMore();
+    return target;
+  }
+
+  async remove(id: string) {
+    const index = this.items.findIndex((s) => s.id === id);
+    await this.backend.remove(id);
+    // The `changed` event reloads too; this makes the row go at once.
+    this.items = this.items.filter((s) => s.id !== id);
+    if (this.selectedId === id) {
+      const next = this.items[Math.min(index, this.items.length - 1)];
+      this.selectedId = next?.id ?? null;
+    }
+  }
+
+  async clear() {
+    await this.backend.clear();
+    await this.reload();
+  }
+
+  private scheduleStats() {
+    if (this.statsTimer) return;
+    this.statsTimer = setTimeout(() => {
+      this.statsTimer = null;
+      this.refreshStats();
+    }, 1000);
+  }
+
+  private refreshStats() {
+    void this.backend
+      .stats()
+      .then((s) => (this.stats = s))
+      .catch(() => {});
+  }
+}
