@@ -4,33 +4,60 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
+export CARGO_TARGET_DIR := $(TARGET_DIR)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-# System packages: the build's C compiler and pkg-config, the benchmark's wrk
-# and sqlite3; Python and Node (for the SDK checks) only when missing.
-APT_CORE := build-essential pkg-config ca-certificates wrk sqlite3
+# Debian packages: the build's C toolchain, what Tauri links against (WebKitGTK
+# 4.1 and friends), what the end-to-end tests drive (Xvfb, WebKitWebDriver,
+# Chromium), and the benchmark's wrk and sqlite3.
+APT_CORE := build-essential pkg-config ca-certificates curl file wrk sqlite3
+APT_DESKTOP := libwebkit2gtk-4.1-dev libssl-dev libxdo-dev libayatana-appindicator3-dev librsvg2-dev
+APT_E2E := xvfb xauth webkit2gtk-driver chromium
 
-.PHONY: run serve test check test-rust test-interop fuzz bench bench-capture bench-query deps-core
+# Installs whichever of the given packages are missing.
+define apt_install
+	@missing="$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done)"; \
+	if [ -n "$$(echo $$missing)" ]; then \
+	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
+endef
 
-## Run Hookscope headless with its browser UI (see README).
-run serve: deps-core
-	cargo build --release --bin hookscope
-	$(TARGET_DIR)/release/hookscope serve
+.PHONY: run serve test deps deps-core deps-desktop ui check test-ui test-rust test-interop test-e2e fuzz \
+	bench bench-capture bench-query
+
+## Run the desktop app (the UI embedded in it).
+run: deps-core deps-desktop ui
+	cargo run --release -p hookscope-desktop --features tauri/custom-protocol
+
+## Run headless, with the same UI in a browser (see the sign-in URL it prints).
+serve: deps-core ui
+	cargo run --release --bin hookscope -- serve
 
 ## Everything CI runs.
-test: deps-core check test-rust test-interop
+test: deps ui check test-ui test-rust test-interop test-e2e
+
+deps: deps-core deps-desktop
+	$(call apt_install,$(APT_E2E))
 
 deps-core:
-	@missing="$$(for p in $(APT_CORE); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done)"; \
-	command -v node >/dev/null || missing="$$missing nodejs npm"; \
-	command -v python3 >/dev/null || missing="$$missing python3"; \
-	python3 -c 'import venv, ensurepip' 2>/dev/null || missing="$$missing python3-venv"; \
-	if [ -n "$$(echo $$missing)" ]; then \
-	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
+	$(call apt_install,$(APT_CORE))
+	@command -v node >/dev/null && command -v npm >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nodejs npm; }
+	@python3 -c 'import venv, ensurepip' 2>/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq python3 python3-venv; }
+
+deps-desktop:
+	$(call apt_install,$(APT_DESKTOP))
+
+# The UI is built before anything compiles src-tauri: the desktop binary and
+# `hookscope serve` embed ui/dist.
+ui:
+	cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run build
 
 check:
 	cargo fmt --all --check
 	cargo clippy --all-targets -- -D warnings
+	cargo clippy -p hookscope-desktop --all-targets -- -D warnings
+
+test-ui:
+	cd ui && npm run check && npm test
 
 test-rust:
 	cargo test
@@ -42,6 +69,17 @@ test-interop:
 	python3 -m venv $(TARGET_DIR)/interop-venv
 	$(TARGET_DIR)/interop-venv/bin/pip install -q -r tests/interop/requirements.txt
 	PATH="$(TARGET_DIR)/interop-venv/bin:$$PATH" HOOKSCOPE_BIN=$(TARGET_DIR)/debug/hookscope node tests/interop/run.mjs
+
+# Headless Chromium against `hookscope serve`, then the desktop window under
+# Xvfb through tauri-driver and WebKitWebDriver.
+test-e2e:
+	cargo build --bin hookscope
+	cargo build -p hookscope-desktop --features tauri/custom-protocol
+	command -v tauri-driver >/dev/null || cargo install tauri-driver --version '~2.1' --locked
+	cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error
+	cd tests/e2e && HOOKSCOPE_BIN=$(TARGET_DIR)/debug/hookscope npm run test:browser
+	cd tests/e2e && HOOKSCOPE_BIN=$(TARGET_DIR)/debug/hookscope HOOKSCOPE_DESKTOP_BIN=$(TARGET_DIR)/debug/hookscope-desktop \
+	  PATH="$$HOME/.cargo/bin:$$PATH" xvfb-run -a -s "-screen 0 1440x900x24" npm run test:desktop
 
 ## Fuzz every signature header parser (needs the nightly toolchain and cargo-fuzz).
 fuzz:
