@@ -8,6 +8,7 @@ pub mod capture;
 pub mod cli;
 pub mod error;
 pub mod inspect;
+pub mod listener;
 pub mod model;
 pub mod serve;
 pub mod signature;

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::api::auth::{Auth, load_or_create_token};
-use crate::api::{Api, ApiServer, Info};
-use crate::capture::{CaptureConfig, CaptureServer};
+use crate::api::{Api, ApiServer, Info, serve_api};
+use crate::capture::{self, CaptureConfig, CaptureServer};
 use crate::error::{Error, Result};
 use crate::store::{Store, StoreConfig};
 
@@ -79,7 +79,7 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
     }
     let token = load_or_create_token(&config.token_path)?;
     let store = Store::open(config.store.clone())?;
-    let capture = CaptureServer::bind(store.clone(), config.capture.clone()).await?;
+    let capture = capture::listen(store.clone(), config.capture.clone()).await?;
     let info = Info {
         version: env!("CARGO_PKG_VERSION"),
         capture_url: format!("http://{}", capture.local_addr()),
@@ -92,6 +92,6 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
         .map_err(|source| Error::Bind { addr: config.api_addr.to_string(), source })?;
     let api_addr = listener.local_addr().map_err(|e| Error::io("reading the API address", e))?;
     let auth = Arc::new(Auth::new(token, api_addr, &config.extra_origins));
-    let api_server = ApiServer::start(listener, crate::api::router(api.clone(), auth.clone()))?;
+    let api_server = serve_api(listener, crate::api::router(api.clone(), auth.clone()))?;
     Ok(Running { api, auth, capture, api_server })
 }

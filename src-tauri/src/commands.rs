@@ -2,7 +2,8 @@
 //! same operations the HTTP control API serves. Errors cross as `{code, message}`.
 
 use hookscope::Delivery;
-use hookscope::api::{Info, ListQuery};
+use hookscope::api::{Info, InspectionReport, ListQuery};
+use hookscope::inspect::Endpoint;
 use hookscope::store::{Page, Stats};
 use serde::Serialize;
 use tauri::ipc::Response;
@@ -79,4 +80,25 @@ pub async fn pin(core: State<'_, Core>, id: String, pinned: bool) -> Reply<()> {
 #[tauri::command]
 pub async fn stats(core: State<'_, Core>, path: Option<String>) -> Reply<Stats> {
     Ok(api(&core)?.stats(path).await?)
+}
+
+/// Provider, event id and verdict; with `trial`, verified with those settings, unsaved.
+#[tauri::command]
+pub async fn inspect(core: State<'_, Core>, id: String, trial: Option<Endpoint>) -> Reply<InspectionReport> {
+    Ok(api(&core)?.inspect(&id, trial).await?)
+}
+
+#[tauri::command]
+pub async fn endpoints(core: State<'_, Core>) -> Reply<Vec<Endpoint>> {
+    Ok(api(&core)?.endpoints().await?)
+}
+
+#[tauri::command]
+pub async fn put_endpoint(core: State<'_, Core>, endpoint: Endpoint) -> Reply<()> {
+    Ok(api(&core)?.put_endpoint(endpoint).await?)
+}
+
+#[tauri::command]
+pub async fn delete_endpoint(core: State<'_, Core>, path_prefix: String) -> Reply<()> {
+    Ok(api(&core)?.delete_endpoint(&path_prefix).await?)
 }

@@ -33,6 +33,10 @@ fn main() {
             commands::clear,
             commands::pin,
             commands::stats,
+            commands::inspect,
+            commands::endpoints,
+            commands::put_endpoint,
+            commands::delete_endpoint,
         ])
         .run(tauri::generate_context!())
         .expect("Hookscope's window could not start");

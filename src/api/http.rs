@@ -2,7 +2,6 @@
 //! behind the token, Host and Origin checks of [`Auth`]. Loopback only.
 
 use std::convert::Infallible;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Json;
@@ -16,12 +15,12 @@ use axum::routing::{get, put};
 use futures_util::StreamExt as _;
 use serde::Deserialize;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
 
 use super::auth::{Auth, COOKIE};
 use super::{Api, EventBatch, ListQuery, subscribe};
 use crate::error::Error;
 use crate::inspect::Endpoint;
+use crate::listener::ServerHandle;
 
 const OPENAPI: &str = include_str!("openapi.json");
 
@@ -201,42 +200,17 @@ fn problem(status: StatusCode, code: &str, message: &str) -> Response {
 }
 
 /// A running control API; dropping it (or `shutdown`) stops it.
-pub struct ApiServer {
-    local_addr: SocketAddr,
-    stop: watch::Sender<bool>,
-    task: Option<tokio::task::JoinHandle<()>>,
-}
+pub type ApiServer = ServerHandle;
 
-impl ApiServer {
-    /// Serves `app` on an already bound listener (bound first so that the
-    /// Host check can know the real port when the config asked for port 0).
-    pub fn start(listener: TcpListener, app: Router) -> crate::Result<ApiServer> {
-        let local_addr = listener.local_addr().map_err(|e| Error::io("reading the API address", e))?;
-        let (stop, mut stopped) = watch::channel(false);
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = stopped.changed().await;
-                })
-                .await;
-        });
-        Ok(ApiServer { local_addr, stop, task: Some(task) })
-    }
-
-    pub fn local_addr(&self) -> SocketAddr {
-        self.local_addr
-    }
-
-    pub async fn shutdown(mut self) {
-        let _ = self.stop.send(true);
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
-        }
-    }
-}
-
-impl Drop for ApiServer {
-    fn drop(&mut self) {
-        let _ = self.stop.send(true);
-    }
+/// Serves `app` on an already bound listener (bound first so that the Host
+/// check can know the real port when the config asked for port 0).
+pub fn serve_api(listener: TcpListener, app: Router) -> crate::Result<ApiServer> {
+    let local_addr = listener.local_addr().map_err(|e| Error::io("reading the API address", e))?;
+    Ok(ServerHandle::spawn(local_addr, |mut stopped| async move {
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = stopped.changed().await;
+            })
+            .await;
+    }))
 }

@@ -10,7 +10,7 @@ mod ui;
 use serde::{Deserialize, Serialize};
 
 pub use events::{EventBatch, subscribe};
-pub use http::{ApiServer, router};
+pub use http::{ApiServer, router, serve_api};
 
 use crate::error::{Error, Result};
 use crate::inspect::{self, Endpoint, Inspection};

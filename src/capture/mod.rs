@@ -20,6 +20,7 @@ use tower::ServiceExt as _;
 pub use handler::TRUNCATED_KEEP;
 
 use crate::error::{Error, Result};
+use crate::listener::ServerHandle;
 use crate::store::Store;
 
 #[derive(Debug, Clone)]
@@ -63,40 +64,15 @@ pub fn router(store: Store, config: CaptureConfig) -> Router {
 }
 
 /// A running capture listener; dropping it (or `shutdown`) stops accepting.
-pub struct CaptureServer {
-    local_addr: SocketAddr,
-    stop: watch::Sender<bool>,
-    task: Option<tokio::task::JoinHandle<()>>,
-}
+pub type CaptureServer = ServerHandle;
 
-impl CaptureServer {
-    pub async fn bind(store: Store, config: CaptureConfig) -> Result<CaptureServer> {
-        let listener = TcpListener::bind(config.addr)
-            .await
-            .map_err(|source| Error::Bind { addr: config.addr.to_string(), source })?;
-        let local_addr = listener.local_addr().map_err(|e| Error::io("reading the capture address", e))?;
-        let (stop, stopped) = watch::channel(false);
-        let task = tokio::spawn(accept_loop(listener, router(store, config.clone()), config, stopped));
-        Ok(CaptureServer { local_addr, stop, task: Some(task) })
-    }
-
-    pub fn local_addr(&self) -> SocketAddr {
-        self.local_addr
-    }
-
-    /// Stops accepting connections; requests in flight still finish.
-    pub async fn shutdown(mut self) {
-        let _ = self.stop.send(true);
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
-        }
-    }
-}
-
-impl Drop for CaptureServer {
-    fn drop(&mut self) {
-        let _ = self.stop.send(true);
-    }
+/// Binds the capture listener and starts serving.
+pub async fn listen(store: Store, config: CaptureConfig) -> Result<CaptureServer> {
+    let listener =
+        TcpListener::bind(config.addr).await.map_err(|source| Error::Bind { addr: config.addr.to_string(), source })?;
+    let local_addr = listener.local_addr().map_err(|e| Error::io("reading the capture address", e))?;
+    let app = router(store, config.clone());
+    Ok(ServerHandle::spawn(local_addr, |stopped| accept_loop(listener, app, config, stopped)))
 }
 
 async fn accept_loop(listener: TcpListener, app: Router, config: CaptureConfig, mut stopped: watch::Receiver<bool>) {

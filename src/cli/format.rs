@@ -67,20 +67,9 @@ pub fn human_size(bytes: u64) -> String {
 
 /// `2026-11-26 12:04:31.220Z` from microseconds since the epoch.
 pub fn utc_time(us: i64) -> String {
-    let secs = us.div_euclid(1_000_000);
+    let (y, m, d, hh, mm, ss) = crate::signature::codec::civil(us.div_euclid(1_000_000));
     let millis = us.rem_euclid(1_000_000) / 1000;
-    let (days, sod) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}.{millis:03}Z", sod / 3600, sod % 3600 / 60, sod % 60)
+    format!("{y:04}-{m:02}-{d:02} {hh:02}:{mm:02}:{ss:02}.{millis:03}Z")
 }
 
 #[cfg(test)]

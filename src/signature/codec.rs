@@ -203,8 +203,9 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-/// Formats Unix seconds as RFC 3339 UTC, for schemes that sign a date.
-pub fn format_rfc3339(unix_s: i64) -> String {
+/// Unix seconds as a UTC calendar date and time: (year, month, day, hour,
+/// minute, second). Howard Hinnant's `civil_from_days`.
+pub fn civil(unix_s: i64) -> (i64, i64, i64, i64, i64, i64) {
     let days = unix_s.div_euclid(86_400);
     let secs = unix_s.rem_euclid(86_400);
     let z = days + 719_468;
@@ -216,7 +217,13 @@ pub fn format_rfc3339(unix_s: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs % 3600 / 60, secs % 60)
+    (y, m, d, secs / 3600, secs % 3600 / 60, secs % 60)
+}
+
+/// Formats Unix seconds as RFC 3339 UTC, for schemes that sign a date.
+pub fn format_rfc3339(unix_s: i64) -> String {
+    let (y, m, d, hh, mm, ss) = civil(unix_s);
+    format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}Z")
 }
 
 /// Splits an `application/x-www-form-urlencoded` body (or query) into

@@ -5,7 +5,7 @@
 //! Pure: bytes, headers, secrets, URL and clock in; a [`Verdict`] out. No I/O,
 //! so every scheme is tested from its published examples alone.
 
-mod codec;
+pub(crate) mod codec;
 mod detect;
 mod engine;
 mod fuzz;

@@ -41,7 +41,9 @@ async function openApp(extraEnv = {}) {
     MESA_SHADER_CACHE_DISABLE: 'true',
     ...extraEnv,
   };
-  const driver = spawn(driverBin, ['--port', String(port)], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  // Its own process group, so closing can stop the app WebKitWebDriver started
+  // too; and no inherited stdio, so a straggler cannot hold the runner open.
+  const driver = spawn(driverBin, ['--port', String(port)], { env, stdio: 'ignore', detached: true });
   const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 10_000;
   for (;;) {
@@ -49,24 +51,44 @@ async function openApp(extraEnv = {}) {
       await fetch(`${base}/status`);
       break;
     } catch {
-      if (Date.now() > deadline) throw new Error('tauri-driver did not start');
+      if (Date.now() > deadline) {
+        killGroup(driver.pid, 'SIGKILL');
+        throw new Error('tauri-driver did not start');
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
   }
-  const session = await Session.start(base, app);
+  let session;
+  try {
+    session = await Session.start(base, app);
+  } catch (e) {
+    killGroup(driver.pid, 'SIGKILL');
+    throw e;
+  }
   return {
     session,
     async close() {
       await session.quit();
       if (driver.exitCode === null) {
         const exited = new Promise((r) => driver.once('exit', r));
-        driver.kill();
+        killGroup(driver.pid, 'SIGTERM');
         await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
       }
+      // Whatever of the group is left (the app, its WebKit processes).
+      await new Promise((r) => setTimeout(r, 500));
+      killGroup(driver.pid, 'SIGKILL');
       // WebKit helpers may still be writing their caches for a moment.
       rmSync(home, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
     },
   };
+}
+
+function killGroup(pid, signal) {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // The group is already gone.
+  }
 }
 
 async function shoot(session, name) {
@@ -105,6 +127,19 @@ it('starts, takes a POST on its capture port, and shows the delivery and its bod
     const body = await session.until('the pretty body', () => session.textOf('[data-testid="json-pretty"]'));
     assert.match(body, /"hello"\s*:\s*"from the desktop test"/, 'the body shows as pretty JSON');
     assert.match(body, /"n"\s*:\s*42/);
+
+    // The signature commands answer over IPC (and the capability allows them).
+    const [sigTab] = await session.find('[data-tab="signature"]');
+    await session.click(sigTab);
+    const sig = await session.until('the Signature tab', () => session.textOf('[data-testid="signature"]'));
+    assert.match(sig, /No known provider/, 'an unsigned delivery is inspected: no provider, no secret');
+    const [openEndpoints] = await session.find('[data-testid="open-endpoints"]');
+    await session.click(openEndpoints);
+    const endpoints = await session.until('the Endpoints dialog', async () => {
+      // Only set once the `endpoints` command answered.
+      return session.textOf('[data-testid="endpoints"][data-loaded="true"]');
+    });
+    assert.match(endpoints, /No endpoints yet/, 'the endpoints command answers');
 
     if (process.env.HOOKSCOPE_SCREENSHOTS) {
       for (const s of SAMPLES(randomBytes)) await send(capture, s);

@@ -6,8 +6,10 @@ import {
   BackendError,
   type CoreStatus,
   type Delivery,
+  type Endpoint,
   type EventBatch,
   type Info,
+  type Inspection,
   type ListQuery,
   type Page,
   type Stats,
@@ -26,6 +28,11 @@ export interface Backend {
   clear(): Promise<number>;
   pin(id: string, pinned: boolean): Promise<void>;
   stats(path?: string): Promise<Stats>;
+  /** Provider, event id and signature verdict; with `trial`, verified with those settings instead, unsaved. */
+  inspect(id: string, trial?: Endpoint): Promise<Inspection>;
+  endpoints(): Promise<Endpoint[]>;
+  putEndpoint(endpoint: Endpoint): Promise<void>;
+  deleteEndpoint(pathPrefix: string): Promise<void>;
   /** Live batches and status changes; returns a function that stops them. */
   subscribe(onBatch: (batch: EventBatch) => void, onStatus: (status: CoreStatus) => void): () => void;
 }
@@ -124,6 +131,28 @@ class BrowserBackend implements Backend {
     return this.json(`/api/stats${path ? `?path=${encodeURIComponent(path)}` : ''}`);
   }
 
+  inspect(id: string, trial?: Endpoint): Promise<Inspection> {
+    const path = `/api/deliveries/${encodeURIComponent(id)}/inspection`;
+    if (!trial) return this.json(path);
+    return this.json(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(trial) });
+  }
+
+  endpoints(): Promise<Endpoint[]> {
+    return this.json('/api/endpoints');
+  }
+
+  async putEndpoint(endpoint: Endpoint): Promise<void> {
+    await this.request('/api/endpoints', {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(endpoint),
+    });
+  }
+
+  async deleteEndpoint(pathPrefix: string): Promise<void> {
+    await this.request(`/api/endpoints?path_prefix=${encodeURIComponent(pathPrefix)}`, { method: 'DELETE' });
+  }
+
   subscribe(onBatch: (batch: EventBatch) => void, onStatus: (status: CoreStatus) => void): () => void {
     const source = new EventSource('/api/events');
     let broken = false;
@@ -206,6 +235,22 @@ class DesktopBackend implements Backend {
 
   stats(path?: string): Promise<Stats> {
     return this.call('stats', { path: path ?? null });
+  }
+
+  inspect(id: string, trial?: Endpoint): Promise<Inspection> {
+    return this.call('inspect', { id, trial: trial ?? null });
+  }
+
+  endpoints(): Promise<Endpoint[]> {
+    return this.call('endpoints');
+  }
+
+  putEndpoint(endpoint: Endpoint): Promise<void> {
+    return this.call('put_endpoint', { endpoint });
+  }
+
+  deleteEndpoint(pathPrefix: string): Promise<void> {
+    return this.call('delete_endpoint', { pathPrefix });
   }
 
   subscribe(onBatch: (batch: EventBatch) => void, onStatus: (status: CoreStatus) => void): () => void {

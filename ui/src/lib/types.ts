@@ -12,6 +12,12 @@ export interface Summary {
   content_type: string | null;
   truncated: boolean;
   pinned: boolean;
+  /** Filled by the indexer moments after the ack; live batches may carry nulls. */
+  provider?: string | null;
+  verdict?: VerdictKind | null;
+  event_id?: string | null;
+  /** How many other deliveries carry the same event id. */
+  duplicates?: number;
 }
 
 export interface Header {
@@ -28,6 +34,54 @@ export interface Delivery extends Summary {
   body: string;
   body_text: string | null;
   response: { status: number; headers: Header[]; body: string };
+}
+
+export type VerdictKind =
+  | 'valid'
+  | 'invalid'
+  | 'expired'
+  | 'future'
+  | 'missing_header'
+  | 'malformed_header'
+  | 'no_secret';
+
+export interface Evidence {
+  provider: string;
+  scheme: string;
+  headers_read: Header[];
+  signed: { display: string; len: number } | null;
+  expected: string[];
+  received: string[];
+  matched_secret: number | string | null;
+  timestamp: { raw: string; unix_s: number; skew_s: number; tolerance_s: number } | null;
+  url: string | null;
+}
+
+export interface Verdict {
+  kind: VerdictKind;
+  summary: string;
+  evidence: Evidence;
+  hints: { code: string; message: string }[];
+}
+
+export interface Inspection {
+  provider: string | null;
+  event_id: string | null;
+  verdict: Verdict | null;
+  signed_url: string;
+  signed_url_source: string;
+  /** Other deliveries of the same event, newest first. */
+  duplicates: string[];
+}
+
+/** Verification settings for the deliveries under one path prefix. */
+export interface Endpoint {
+  path_prefix: string;
+  provider: string | null;
+  /** Redacted (`••••abcd`) when read back; plain only when sent. */
+  secrets: string[];
+  tolerance_s: number | null;
+  public_url: string | null;
 }
 
 export interface Page {
