@@ -503,13 +503,7 @@ impl Scheme for HmacSpec {
             Timestamp::BodyJson { .. } => None,
         };
         parsed.stamp = raw_stamp.clone().map(|raw| Stamp { raw, unix_s: parts.now_s });
-        let req = SignedRequest {
-            method: parts.method,
-            url: parts.url,
-            headers: parts.headers,
-            body: parts.body,
-            received_at_us: 0,
-        };
+        let req = parts.as_request();
         let mac = codec::hmac(self.algorithm, &key, &self.message(&req, &parsed));
         let value = match (&self.shape, &self.timestamp, raw_stamp) {
             (Shape::Pairs { separator, .. }, Timestamp::PairField { key }, Some(ts)) => {

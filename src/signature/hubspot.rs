@@ -151,13 +151,7 @@ impl Scheme for HubspotScheme {
     fn sign(&self, secret: &str, parts: &SignParts<'_>, opts: &SignOptions) -> Result<Signed, SignatureError> {
         let uri = decode_uri(parts.url);
         let mut signed = v3().sign(secret, &SignParts { url: &uri, ..*parts }, opts)?;
-        let req = SignedRequest {
-            method: parts.method,
-            url: parts.url,
-            headers: parts.headers,
-            body: parts.body,
-            received_at_us: 0,
-        };
+        let req = parts.as_request();
         let version =
             req.header(VERSION).map(|v| v.trim().to_ascii_lowercase()).filter(|v| v == "v2").unwrap_or("v1".into());
         let digest = codec::sha256(&[&legacy_message(&version, secret.as_bytes(), &req)]);

@@ -135,13 +135,7 @@ impl Scheme for TwilioScheme {
                 });
             }
         }
-        let req = SignedRequest {
-            method: parts.method,
-            url: parts.url,
-            headers: parts.headers,
-            body: parts.body,
-            received_at_us: 0,
-        };
+        let req = parts.as_request();
         let mac = codec::hmac(Algorithm::Sha1, secret.as_bytes(), &message(parts.url, &req));
         Ok(Signed { headers: vec![(HEADER.into(), codec::base64(&mac))], body: None })
     }

@@ -273,3 +273,11 @@ pub struct SignParts<'a> {
     /// (HubSpot's version, for example).
     pub headers: &'a [(String, Vec<u8>)],
 }
+
+impl<'a> SignParts<'a> {
+    /// The request these parts describe, as the verifier reads one (the
+    /// clock does not matter to what is signed).
+    pub fn as_request(&self) -> SignedRequest<'a> {
+        SignedRequest { method: self.method, url: self.url, headers: self.headers, body: self.body, received_at_us: 0 }
+    }
+}
