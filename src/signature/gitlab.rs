@@ -3,10 +3,10 @@
 //! how GitLab works, not a Hookscope shortcut. Evidence shows fingerprints of
 //! the tokens, never the tokens.
 
+use super::Provider;
 use super::codec::ct_eq;
 use super::scheme::{Attempt, HeaderFault, Key, Parsed, Scheme, SignOptions, Signed, fingerprint};
 use super::types::{SignParts, SignatureError, SignedRequest};
-use super::{Provider, Secrets};
 
 pub(crate) struct GitlabScheme;
 
@@ -36,10 +36,6 @@ impl Scheme for GitlabScheme {
         p.received.push(fingerprint(&token));
         p.sigs.push(token);
         Ok(p)
-    }
-
-    fn key(&self, secret: &str, _secrets: &Secrets) -> Result<Key, String> {
-        Ok(Key::Bytes(secret.as_bytes().to_vec()))
     }
 
     fn attempt(&self, key: &Key, _req: &SignedRequest<'_>, parsed: &Parsed) -> Attempt {

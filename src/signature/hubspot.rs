@@ -9,11 +9,11 @@
 //! Signing writes v3 and, beside it, the legacy header in the version the
 //! request already names (v1 when it names none), as HubSpot sends both.
 
+use super::Provider;
 use super::codec::{self, Algorithm, Encoding};
 use super::hmac_spec::{HmacSpec, Shape, TimeUnit, Timestamp};
 use super::scheme::{Attempt, HeaderFault, Key, Parsed, Scheme, SignOptions, Signed};
 use super::types::{SignParts, SignatureError, SignedRequest};
-use super::{Provider, Secrets};
 
 pub(crate) struct HubspotScheme;
 
@@ -119,10 +119,6 @@ impl Scheme for HubspotScheme {
             Err(_) => return Err(HeaderFault::malformed(&p, LEGACY, "not hex")),
         }
         Ok(p)
-    }
-
-    fn key(&self, secret: &str, _secrets: &Secrets) -> Result<Key, String> {
-        Ok(Key::Bytes(secret.as_bytes().to_vec()))
     }
 
     fn attempt(&self, key: &Key, req: &SignedRequest<'_>, parsed: &Parsed) -> Attempt {

@@ -10,10 +10,10 @@
 
 use serde_json::Value;
 
+use super::Provider;
 use super::codec::{self, Algorithm, form_encode, parse_form};
 use super::scheme::{Attempt, HeaderFault, Key, Parsed, Scheme, SignOptions, Signed, Stamp, made_up_id};
 use super::types::{HeaderRead, SignParts, SignatureError, SignedRequest};
-use super::{Provider, Secrets};
 
 pub(crate) struct MailgunScheme;
 
@@ -89,10 +89,6 @@ impl Scheme for MailgunScheme {
         p.stamp = Some(Stamp { raw: ts, unix_s });
         p.id = Some(token);
         Ok(p)
-    }
-
-    fn key(&self, secret: &str, _secrets: &Secrets) -> Result<Key, String> {
-        Ok(Key::Bytes(secret.as_bytes().to_vec()))
     }
 
     fn attempt(&self, key: &Key, _req: &SignedRequest<'_>, parsed: &Parsed) -> Attempt {

@@ -139,7 +139,10 @@ pub(crate) trait Scheme {
         Ok(())
     }
     fn parse(&self, req: &SignedRequest<'_>) -> Result<Parsed, HeaderFault>;
-    fn key(&self, secret: &str, secrets: &Secrets) -> Result<Key, String>;
+    /// The key a secret stands for; most schemes use the secret's bytes as given.
+    fn key(&self, secret: &str, _secrets: &Secrets) -> Result<Key, String> {
+        Ok(Key::Bytes(secret.as_bytes().to_vec()))
+    }
     /// Readings of the secret that users confuse with the right one.
     fn alt_keys(&self, _secret: &str, _secrets: &Secrets) -> Vec<AltKey> {
         Vec::new()

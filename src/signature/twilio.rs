@@ -7,11 +7,11 @@
 //! The form variant covers the decoded parameters, not the raw body bytes:
 //! `a+b` and `a%20b` sign the same.
 
+use super::Provider;
 use super::codec::{self, Algorithm, parse_form};
 use super::scheme::{Attempt, HeaderFault, Key, Parsed, Scheme, SignOptions, Signed};
 use super::types::{SignParts, SignatureError, SignedRequest};
 use super::variants::split_port;
-use super::{Provider, Secrets};
 
 pub(crate) struct TwilioScheme;
 
@@ -91,10 +91,6 @@ impl Scheme for TwilioScheme {
             None => return Err(HeaderFault::malformed(&p, HEADER, "not base64")),
         }
         Ok(p)
-    }
-
-    fn key(&self, secret: &str, _secrets: &Secrets) -> Result<Key, String> {
-        Ok(Key::Bytes(secret.as_bytes().to_vec()))
     }
 
     fn attempt(&self, key: &Key, req: &SignedRequest<'_>, parsed: &Parsed) -> Attempt {
