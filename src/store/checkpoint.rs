@@ -1,16 +1,25 @@
-//! Checkpoints on their own thread and connection. The writer turns off
-//! SQLite's automatic checkpoint, which would otherwise run inside a commit and
-//! add its copy and its fsync to some unlucky request's ack.
+//! Checkpoints on their own thread and connection, in the quiet moments
+//! between bursts of captures.
 //!
-//! A PASSIVE checkpoint never blocks the writer, but under steady load it never
-//! catches up completely, and SQLite starts the WAL over only once one has: the
-//! WAL would grow without bound (gigabytes in a minute of benchmark). Waiting
-//! for the write lock instead (RESTART) stalls acks for whole milliseconds in
-//! SQLite's busy-handler sleeps. So this thread does the bulk of the copying
-//! and, when the WAL is large and little is left, asks the writer to finish
-//! the last few frames itself between two groups (`restart_wanted`).
+//! The writer turns off SQLite's automatic checkpoint, which would run inside
+//! a commit and add its copy and fsyncs to some request's ack. Running them on
+//! another thread is not enough: on ext4 a checkpoint's fsync of the WAL stalls
+//! the writer's WAL appends for 5–30 ms (the journal commit waits for the
+//! file's data), which was the single-connection p99. So while deliveries
+//! stream in, the WAL simply grows, and it is copied into the database once
+//! captures have paused for `QUIET_AFTER`.
+//!
+//! The WAL grows fast: with 32 KiB pages (what keeps storage near 1.06× the
+//! received bytes) a single-connection sender costs one 32 KiB frame per
+//! delivery, about 200 MB/s here. A flood that never pauses must still not
+//! grow it without bound: past `WAL_CAP` the checkpointer copies anyway, and
+//! when little is left it asks the writer to copy the last frames itself
+//! between two groups (`restart_wanted`), since SQLite starts the WAL over only
+//! once a checkpoint has caught up completely. That costs the acks of the
+//! moment a stall of the WAL's fsync (hundreds of ms for gigabytes not yet
+//! written back); waiting for the write lock instead (RESTART) is no better.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -18,23 +27,36 @@ use std::time::Duration;
 use rusqlite::Connection;
 
 use super::Durability;
+use super::activity::Activity;
 use crate::error::{Error, Result};
 
 const INTERVAL: Duration = Duration::from_millis(100);
-/// Ask for a restart once the WAL holds this many bytes...
-const RESTART_ABOVE: i64 = 16 * 1024 * 1024;
-/// ...and a PASSIVE pass has left at most this many bytes for the writer to copy.
+/// While captures stream in, the WAL may grow to this many bytes.
+const WAL_CAP: u64 = 4 * 1024 * 1024 * 1024;
+/// Over the cap, ask for a restart once a pass has left at most this many bytes.
 const RESTART_GAP: i64 = 1024 * 1024;
+/// After a burst, a WAL file larger than this is truncated once it is copied.
+/// (SQLite's own `journal_size_limit` would trim it in the writer, at the next
+/// capture's commit: a 250 ms ftruncate on the ack path.)
+const TRUNCATE_ABOVE: u64 = 64 * 1024 * 1024;
 
 pub struct Checkpointer {
     stop: Arc<AtomicBool>,
 }
 
 impl Checkpointer {
-    pub fn start(path: &Path, durability: Durability, restart_wanted: Arc<AtomicBool>) -> Result<Self> {
+    pub fn start(
+        path: &Path,
+        durability: Durability,
+        activity: Arc<Activity>,
+        restart_wanted: Arc<AtomicBool>,
+    ) -> Result<Self> {
         let conn = Connection::open(path)?;
         conn.pragma_update(None, "synchronous", if durability == Durability::Full { "FULL" } else { "NORMAL" })?;
+        // Never wait for a lock: a busy checkpoint is simply tried next time.
+        conn.busy_timeout(Duration::ZERO)?;
         let page_size: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+        let wal = wal_path(path);
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
         std::thread::Builder::new()
@@ -42,11 +64,17 @@ impl Checkpointer {
             .spawn(move || {
                 while !flag.load(Ordering::Relaxed) {
                     std::thread::sleep(INTERVAL);
-                    // A failed pass (busy) is simply tried again next time.
-                    if let Ok((log, done)) = checkpoint_passive(&conn)
-                        && log * page_size > RESTART_ABOVE
-                        && (log - done) * page_size <= RESTART_GAP
-                    {
+                    let wal_bytes = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+                    let quiet = activity.quiet();
+                    if !quiet && wal_bytes <= WAL_CAP {
+                        continue;
+                    }
+                    let Ok((log, done)) = checkpoint_passive(&conn) else { continue };
+                    if quiet {
+                        if log == done && wal_bytes > TRUNCATE_ABOVE {
+                            let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+                        }
+                    } else if (log - done) * page_size <= RESTART_GAP {
                         restart_wanted.store(true, Ordering::Relaxed);
                     }
                 }
@@ -54,6 +82,12 @@ impl Checkpointer {
             .map_err(|e| Error::io("starting the checkpoint thread", e))?;
         Ok(Checkpointer { stop })
     }
+}
+
+fn wal_path(db: &Path) -> PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push("-wal");
+    PathBuf::from(name)
 }
 
 /// Returns the WAL's frame count and how many of them are in the database.

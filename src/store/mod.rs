@@ -2,6 +2,7 @@
 //! deliveries in groups and acknowledges each after its group commits, and a
 //! pool of read-only connections so listing and search never wait for it.
 
+mod activity;
 mod checkpoint;
 mod deliveries;
 mod endpoints;
@@ -136,10 +137,18 @@ impl Store {
         let (commands, rx) = mpsc::channel();
         let (committed_tx, committed) = watch::channel(Committed::default());
         let restart_wanted = Arc::new(AtomicBool::new(false));
+        let activity = Arc::new(activity::Activity::default());
         let search = Arc::new(search::Progress::default());
         let (path_stats, stats_cursor) = stats::PathStats::load(&conn)?;
-        let writer =
-            Writer::new(conn, committed_tx, restart_wanted.clone(), search.clone(), path_stats.clone(), stats_cursor)?;
+        let writer = Writer::new(
+            conn,
+            committed_tx,
+            activity.clone(),
+            restart_wanted.clone(),
+            search.clone(),
+            path_stats.clone(),
+            stats_cursor,
+        )?;
         let writer_thread = std::thread::Builder::new()
             .name("hookscope-writer".into())
             .spawn(move || writer.run(rx))
@@ -148,8 +157,13 @@ impl Store {
         Ok(Store {
             inner: Arc::new(Inner {
                 readers: Readers::new(&config.path),
-                _checkpointer: checkpoint::Checkpointer::start(&config.path, config.durability, restart_wanted)?,
-                _indexer: search::Indexer::start(&config.path, committed.clone(), search.clone())?,
+                _checkpointer: checkpoint::Checkpointer::start(
+                    &config.path,
+                    config.durability,
+                    activity.clone(),
+                    restart_wanted,
+                )?,
+                _indexer: search::Indexer::start(&config.path, committed.clone(), activity, search.clone())?,
                 search,
                 stats: path_stats,
                 path: config.path,
@@ -269,7 +283,9 @@ fn configure_writer(conn: &Connection, config: &StoreConfig) -> Result<()> {
     conn.pragma_update(None, "synchronous", sync)?;
     // Checkpoints run on their own thread (checkpoint.rs), off the ack path.
     conn.pragma_update(None, "wal_autocheckpoint", 0)?;
-    conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
+    // The checkpointer truncates the WAL after a burst (checkpoint.rs); SQLite's
+    // own limit would do it inside a commit.
+    conn.pragma_update(None, "journal_size_limit", -1)?;
     conn.pragma_update(None, "cache_size", -64 * 1024)?;
     conn.busy_timeout(Duration::from_secs(5))?;
     if let Some(max) = config.max_db_bytes {

@@ -18,6 +18,7 @@ use rusqlite::{Connection, ErrorCode, TransactionBehavior, params};
 use tokio::sync::{oneshot, watch};
 
 use super::Committed;
+use super::activity::Activity;
 use super::checkpoint::checkpoint_passive;
 use super::deliveries::{self, FLAG_PINNED, Removed};
 use super::endpoints;
@@ -60,6 +61,7 @@ pub struct Writer {
     conn: Connection,
     published: watch::Sender<Committed>,
     state: Committed,
+    activity: Arc<Activity>,
     stats: PathStats,
     /// The last delivery the `path_stats` table covers.
     stats_cursor: i64,
@@ -102,6 +104,7 @@ impl Writer {
     pub fn new(
         conn: Connection,
         published: watch::Sender<Committed>,
+        activity: Arc<Activity>,
         restart_wanted: Arc<AtomicBool>,
         search: Arc<Progress>,
         stats: PathStats,
@@ -115,6 +118,7 @@ impl Writer {
             conn,
             published,
             state,
+            activity,
             stats,
             stats_cursor,
             stats_written: Instant::now(),
@@ -175,6 +179,9 @@ impl Writer {
         let stop = group.iter().any(|c| matches!(c, Command::Shutdown));
         match self.apply(group, &mut replies) {
             Ok(outcome) => {
+                if outcome.last_seq != self.state.last_seq {
+                    self.activity.committed();
+                }
                 self.state.last_seq = outcome.last_seq;
                 if outcome.changed {
                     self.state.changes += 1;
@@ -291,6 +298,8 @@ impl Writer {
 
     /// Copies the last few WAL frames the checkpointer left, with no writer
     /// racing it, so that the next commit starts the WAL from the beginning.
+    /// Asked for only when a long flood has grown the WAL past its cap: this
+    /// copy and its fsyncs hold up one group's acks.
     fn restart_wal_if_wanted(&mut self) {
         if self.restart_wanted.swap(false, Ordering::Relaxed) {
             let _ = checkpoint_passive(&self.conn);

@@ -75,3 +75,70 @@ fn a_database_from_a_newer_hookscope_is_refused_clearly() {
     let err = Store::open(StoreConfig::new(&path)).err().expect("a newer schema is refused");
     assert_eq!(err.code(), "schema_too_new", "with a clear error: {err}");
 }
+
+fn file_len(path: &std::path::Path) -> u64 {
+    std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bursts_wal_is_copied_and_truncated_once_captures_pause() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.db");
+    let wal = dir.path().join("w.db-wal");
+    let store = Store::open(StoreConfig::new(&path)).unwrap();
+    let body = vec![b'x'; 1500];
+    // One commit per delivery: a 32 KiB WAL frame each, well past the size at
+    // which the WAL is truncated after a burst.
+    let mut last = None;
+    for i in 0..2500 {
+        last = Some(store.insert(delivery(&format!("/burst/{i}"), &body)).await.unwrap());
+    }
+    assert!(file_len(&wal) > 64 * 1024 * 1024, "the burst went to the WAL ({} bytes)", file_len(&wal));
+
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while file_len(&wal) > 0 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(file_len(&wal), 0, "the WAL is truncated once captures pause");
+    assert!(file_len(&path) > 2500 * 1500, "and its frames are in the database file");
+    assert_eq!(store.get(last.unwrap()).await.unwrap().body, body);
+    assert_eq!(store.stats(None).await.unwrap().count, 2500);
+
+    // Captures after the truncation start a fresh WAL as usual.
+    let next = store.insert(delivery("/after", b"after")).await.unwrap();
+    assert_eq!(store.get(next).await.unwrap().body, b"after");
+    drop(store);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let ok: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    assert_eq!(ok, "ok");
+}
+
+/// Indexing gives way to capture: its thread runs at the lowest priority.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_search_indexer_runs_at_the_lowest_priority() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(StoreConfig::new(dir.path().join("p.db"))).unwrap();
+    let nice_of = |name: &str| -> Option<i64> {
+        std::fs::read_dir("/proc/self/task").unwrap().flatten().find_map(|task| {
+            let comm = std::fs::read_to_string(task.path().join("comm")).ok()?;
+            if comm.trim() != name {
+                return None;
+            }
+            let stat = std::fs::read_to_string(task.path().join("stat")).ok()?;
+            // Fields after the parenthesised command name; nice is the 19th field overall.
+            let after = &stat[stat.rfind(')')? + 2..];
+            after.split(' ').nth(16)?.parse().ok()
+        })
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let mut nice = None;
+    while nice != Some(19) && std::time::Instant::now() < deadline {
+        nice = nice_of("hookscope-index");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(nice, Some(19), "the indexer thread is at nice 19");
+    // Thread names are cut to 15 bytes in /proc: "hookscope-writer" shows as this.
+    assert_eq!(nice_of("hookscope-write"), Some(0), "the writer is not");
+    drop(store);
+}
