@@ -16,4 +16,4 @@ pub mod store;
 pub mod tunnel;
 
 pub use error::{Error, Result};
-pub use model::{Delivery, DeliveryId, DeliverySummary, NewDelivery};
+pub use model::{Delivery, DeliveryHead, DeliveryId, DeliveryReply, DeliverySummary, NewDelivery};

@@ -195,6 +195,46 @@ pub struct Delivery {
     pub response: SentResponse,
 }
 
+/// A delivery without its body, for views that read the bytes separately: the
+/// full form carries a 25 MiB body twice, as ~33 MB of base64 and as text.
+#[derive(Debug, Clone, Serialize)]
+pub struct DeliveryHead {
+    #[serde(flatten)]
+    pub summary: DeliverySummary,
+    pub http_version: String,
+    pub remote_addr: Option<String>,
+    pub duration_us: i64,
+    pub headers: Vec<Header>,
+    pub response: SentResponse,
+}
+
+impl From<Delivery> for DeliveryHead {
+    fn from(d: Delivery) -> Self {
+        DeliveryHead {
+            summary: d.summary,
+            http_version: d.http_version,
+            remote_addr: d.remote_addr,
+            duration_us: d.duration_us,
+            headers: d.headers,
+            response: d.response,
+        }
+    }
+}
+
+/// What `GET /api/deliveries/{id}` answers: with the body unless asked not to.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum DeliveryReply {
+    Full(Delivery),
+    Head(DeliveryHead),
+}
+
+impl DeliveryReply {
+    pub fn new(delivery: Delivery, with_body: bool) -> Self {
+        if with_body { DeliveryReply::Full(delivery) } else { DeliveryReply::Head(delivery.into()) }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct SentResponse {
     pub status: u16,

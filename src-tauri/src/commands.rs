@@ -1,7 +1,7 @@
 //! The window's commands: each one line over [`hookscope::api::Api`], the
 //! same operations the HTTP control API serves. Errors cross as `{code, message}`.
 
-use hookscope::Delivery;
+use hookscope::DeliveryReply;
 use hookscope::api::{Info, InspectionReport, ListQuery};
 use hookscope::inspect::Endpoint;
 use hookscope::store::{Page, Stats};
@@ -52,8 +52,8 @@ pub async fn list(core: State<'_, Core>, query: ListQuery) -> Reply<Page> {
 }
 
 #[tauri::command]
-pub async fn get(core: State<'_, Core>, id: String) -> Reply<Delivery> {
-    Ok(api(&core)?.get(&id).await?)
+pub async fn get(core: State<'_, Core>, id: String, body: Option<bool>) -> Reply<DeliveryReply> {
+    Ok(DeliveryReply::new(api(&core)?.get(&id).await?, body.unwrap_or(true)))
 }
 
 /// The body's bytes, sent as binary rather than JSON.

@@ -9,6 +9,10 @@ mod core;
 
 use tauri::Manager as _;
 
+// The same allocator as the `hookscope` binary: the capture path runs here too.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     tauri::Builder::default()
         .plugin(tauri_plugin_window_state::Builder::default().build())

@@ -21,6 +21,7 @@ use super::{Api, EventBatch, ListQuery, subscribe};
 use crate::error::Error;
 use crate::inspect::Endpoint;
 use crate::listener::ServerHandle;
+use crate::model::DeliveryReply;
 
 const OPENAPI: &str = include_str!("openapi.json");
 
@@ -89,8 +90,14 @@ async fn list(State(s): State<AppState>, Query(q): Query<ListQuery>) -> Response
     reply(s.api.list(&q).await)
 }
 
-async fn one(State(s): State<AppState>, Path(id): Path<String>) -> Response {
-    reply(s.api.get(&id).await)
+#[derive(Deserialize)]
+struct OneQuery {
+    /// `false` leaves out `body` and `body_text` (the UI reads `/body`).
+    body: Option<bool>,
+}
+
+async fn one(State(s): State<AppState>, Path(id): Path<String>, Query(q): Query<OneQuery>) -> Response {
+    reply(s.api.get(&id).await.map(|d| DeliveryReply::new(d, q.body.unwrap_or(true))))
 }
 
 async fn body(State(s): State<AppState>, Path(id): Path<String>) -> Response {

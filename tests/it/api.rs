@@ -136,6 +136,20 @@ async fn a_rare_path_prefix_is_listed_from_the_path_index_and_the_unindexed_tail
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn one_delivery_with_or_without_its_body() {
+    let h = Harness::start().await;
+    let id = h.post("/one", br#"{"event":"ping"}"#.to_vec()).await.1.unwrap();
+    let full = h.api_get(&format!("/api/deliveries/{id}")).await;
+    assert_eq!(full["body"], "eyJldmVudCI6InBpbmcifQ==", "base64 of the bytes by default");
+    assert_eq!(full["body_text"], r#"{"event":"ping"}"#);
+    let head = h.api_get(&format!("/api/deliveries/{id}?body=false")).await;
+    assert!(head.get("body").is_none() && head.get("body_text").is_none(), "no body with body=false: {head}");
+    for key in ["id", "method", "path", "headers", "response", "http_version", "body_size"] {
+        assert_eq!(head[key], full[key], "{key} is the same either way");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn delete_pin_and_clear() {
     let h = Harness::start().await;
     let mut ids = Vec::new();

@@ -106,7 +106,8 @@ class BrowserBackend implements Backend {
   }
 
   get(id: string): Promise<Delivery> {
-    return this.json(`/api/deliveries/${encodeURIComponent(id)}`);
+    // The bytes come from body(); don't fetch them twice more as base64 and text.
+    return this.json(`/api/deliveries/${encodeURIComponent(id)}?body=false`);
   }
 
   async body(id: string): Promise<Uint8Array> {
@@ -213,7 +214,7 @@ class DesktopBackend implements Backend {
   }
 
   get(id: string): Promise<Delivery> {
-    return this.call('get', { id });
+    return this.call('get', { id, body: false });
   }
 
   async body(id: string): Promise<Uint8Array> {

@@ -30,9 +30,10 @@ export interface Delivery extends Summary {
   remote_addr: string | null;
   duration_us: number;
   headers: Header[];
-  /** Base64 of the stored bytes; the UI reads bytes through `body()` instead. */
-  body: string;
-  body_text: string | null;
+  /** Base64 of the stored bytes and its text; left out by `get()`, since the
+   * UI reads the bytes through `body()`. */
+  body?: string;
+  body_text?: string | null;
   response: { status: number; headers: Header[]; body: string };
 }
 
