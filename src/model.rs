@@ -183,16 +183,11 @@ pub struct DeliverySummary {
 #[derive(Debug, Clone, Serialize)]
 pub struct Delivery {
     #[serde(flatten)]
-    pub summary: DeliverySummary,
-    pub http_version: String,
-    pub remote_addr: Option<String>,
-    pub duration_us: i64,
-    pub headers: Vec<Header>,
+    pub head: DeliveryHead,
     #[serde(serialize_with = "ser_base64")]
     pub body: Vec<u8>,
     /// The body as text when it is valid UTF-8.
     pub body_text: Option<String>,
-    pub response: SentResponse,
 }
 
 /// A delivery without its body, for views that read the bytes separately: the
@@ -208,19 +203,6 @@ pub struct DeliveryHead {
     pub response: SentResponse,
 }
 
-impl From<Delivery> for DeliveryHead {
-    fn from(d: Delivery) -> Self {
-        DeliveryHead {
-            summary: d.summary,
-            http_version: d.http_version,
-            remote_addr: d.remote_addr,
-            duration_us: d.duration_us,
-            headers: d.headers,
-            response: d.response,
-        }
-    }
-}
-
 /// What `GET /api/deliveries/{id}` answers: with the body unless asked not to.
 #[derive(Debug, Clone, Serialize)]
 #[serde(untagged)]
@@ -231,7 +213,7 @@ pub enum DeliveryReply {
 
 impl DeliveryReply {
     pub fn new(delivery: Delivery, with_body: bool) -> Self {
-        if with_body { DeliveryReply::Full(delivery) } else { DeliveryReply::Head(delivery.into()) }
+        if with_body { DeliveryReply::Full(delivery) } else { DeliveryReply::Head(delivery.head) }
     }
 }
 

@@ -148,17 +148,17 @@ impl Api {
             None => self.store.endpoints().await?,
         };
         let request = inspect::Request {
-            method: &d.summary.method,
-            path: &d.summary.path,
-            query: d.summary.query.as_deref(),
-            headers: &d.headers,
+            method: &d.head.summary.method,
+            path: &d.head.summary.path,
+            query: d.head.summary.query.as_deref(),
+            headers: &d.head.headers,
             body: &d.body,
-            received_at_us: d.summary.received_at_us,
+            received_at_us: d.head.summary.received_at_us,
         };
         let inspection = inspect::inspect(&request, &endpoints);
         let duplicates = match &inspection.event_id {
             Some(event) => {
-                let (event, seq) = (event.clone(), d.summary.id.0);
+                let (event, seq) = (event.clone(), d.head.summary.id.0);
                 self.store.readers().run(move |c| store::same_event(c, &event, seq)).await?
             }
             None => Vec::new(),

@@ -20,7 +20,8 @@ pub fn summary_line(d: &DeliverySummary) -> String {
     )
 }
 
-pub fn delivery_text(d: &Delivery) -> String {
+pub fn delivery_text(delivery: &Delivery) -> String {
+    let d = &delivery.head;
     let s = &d.summary;
     let mut out = String::new();
     let target = match &s.query {
@@ -39,17 +40,17 @@ pub fn delivery_text(d: &Delivery) -> String {
         out.push_str(&format!("{}: {}\n", h.name, String::from_utf8_lossy(&h.value)));
     }
     out.push('\n');
-    match &d.body_text {
+    match &delivery.body_text {
         Some(text) => {
             out.push_str(text);
             if !text.ends_with('\n') && !text.is_empty() {
                 out.push('\n');
             }
         }
-        None => out.push_str(&format!("({} bytes of binary; `--body` writes them raw)\n", d.body.len())),
+        None => out.push_str(&format!("({} bytes of binary; `--body` writes them raw)\n", delivery.body.len())),
     }
     if s.truncated {
-        out.push_str(&format!("(truncated: {} of {} bytes kept)\n", d.body.len(), s.body_size));
+        out.push_str(&format!("(truncated: {} of {} bytes kept)\n", delivery.body.len(), s.body_size));
     }
     out
 }

@@ -8,7 +8,7 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use crate::error::{Error, Result};
-use crate::model::DeliveryId;
+use crate::model::{Delivery, DeliveryId};
 use crate::signature::cli::StoredRequest;
 use crate::store::{self, ListFilter};
 
@@ -63,7 +63,7 @@ pub fn show(db: &Path, id: &str, format: ShowFormat, out: &mut dyn Write) -> Res
 /// tunnel added them, else from `Host`; `--url` can still replace it.
 pub fn stored_request(db: &Path, id: &str) -> Result<StoredRequest> {
     let id: DeliveryId = id.parse()?;
-    let d = store::open_read_only(db)?.with(|c| store::get_delivery(c, id))?;
+    let Delivery { head: d, body, .. } = store::open_read_only(db)?.with(|c| store::get_delivery(c, id))?;
     let header = |name: &str| {
         d.headers
             .iter()
@@ -77,7 +77,7 @@ pub fn stored_request(db: &Path, id: &str) -> Result<StoredRequest> {
         url: format!("{scheme}://{host}{}{query}", d.summary.path),
         method: d.summary.method,
         headers: d.headers.into_iter().map(|h| (h.name, h.value)).collect(),
-        body: d.body,
+        body,
         received_at_us: d.summary.received_at_us,
     })
 }

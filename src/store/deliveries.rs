@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 use super::{search, stats};
 use crate::error::{Error, Result};
 use crate::model::{
-    Delivery, DeliveryId, DeliverySummary, Header, NewDelivery, Response, SentResponse, decode_headers, encode_headers,
+    Delivery, DeliveryHead, DeliveryId, DeliverySummary, Header, NewDelivery, Response, SentResponse, decode_headers,
+    encode_headers,
 };
 
 pub const FLAG_TRUNCATED: i64 = 1;
@@ -299,14 +300,16 @@ pub fn get_delivery(conn: &Connection, id: DeliveryId) -> Result<Delivery> {
             },
         };
         Ok(Delivery {
-            http_version: r.get(w)?,
-            remote_addr: r.get(w + 1)?,
-            duration_us: r.get(w + 2)?,
-            headers: decode_headers(r.get_ref(w + 5)?.as_blob()?),
+            head: DeliveryHead {
+                http_version: r.get(w)?,
+                remote_addr: r.get(w + 1)?,
+                duration_us: r.get(w + 2)?,
+                headers: decode_headers(r.get_ref(w + 5)?.as_blob()?),
+                response,
+                summary,
+            },
             body_text: String::from_utf8(body.clone()).ok(),
             body,
-            response,
-            summary,
         })
     })
     .optional()?
