@@ -175,7 +175,8 @@ pub struct DeliverySummary {
     /// The signature verdict's kind, when a secret is set for the endpoint.
     pub verdict: Option<String>,
     pub event_id: Option<String>,
-    /// Other deliveries with the same event id (redeliveries).
+    /// Other deliveries with the same event id (redeliveries), counted up to
+    /// 99: 99 means 99 or more.
     pub duplicates: u64,
 }
 

@@ -120,3 +120,19 @@ async fn redeliveries_of_one_event_are_grouped() {
     assert_eq!(report["event_id"], "d-42");
     assert_eq!(report["duplicates"], serde_json::json!([first]), "the other delivery of the event is named");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_retry_storm_is_counted_up_to_99_others() {
+    let h = Harness::start().await;
+    let delivery =
+        [("X-GitHub-Event".to_owned(), "push".to_owned()), ("X-GitHub-Delivery".to_owned(), "storm".to_owned())];
+    let sends = (0..150).map(|_| post_with(&h, "/github", &delivery, b"{}"));
+    let ids = futures_util::future::join_all(sends).await;
+    h.flush().await;
+    let page = h.api_get("/api/deliveries?limit=200").await;
+    let items = page["items"].as_array().unwrap();
+    assert_eq!(items.len(), 150);
+    assert!(items.iter().all(|d| d["duplicates"] == 99), "each row says 99 (or more) others");
+    let report = h.api_get(&format!("/api/deliveries/{}/inspection", ids[0])).await;
+    assert_eq!(report["duplicates"].as_array().unwrap().len(), 100, "the report names the newest 100");
+}

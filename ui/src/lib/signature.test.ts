@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alignSignatures, badgeFor, diffSegments, humanDuration, rowMarks, skewOutside, skewWords } from './signature';
+import { alignSignatures, badgeFor, diffSegments, dupCount, humanDuration, rowMarks, skewOutside, skewWords } from './signature';
 
 describe('badgeFor', () => {
   it('shows nothing before the indexer has a verdict', () => {
@@ -18,6 +18,10 @@ describe('badgeFor', () => {
       expect(b?.title, 'the tooltip carries the verdict kind').toContain(kind);
     },
   );
+  it('dupCount shows the API\'s cap as 99+', () => {
+    expect([1, 98, 99].map(dupCount)).toEqual(['1', '98', '99+']);
+  });
+
   it('rowMarks defaults the duplicate count to zero', () => {
     expect(rowMarks({ verdict: null, provider: 'stripe' })).toEqual({ badge: null, provider: 'stripe', duplicates: 0 });
     expect(rowMarks({ verdict: 'valid', provider: null, duplicates: 2 }).duplicates).toBe(2);

@@ -62,6 +62,11 @@ export function badgeFor(verdict: string | null | undefined): Badge | null {
 }
 
 /** The row's marks: verdict badge, quiet provider name, redelivery count. */
+/** The API counts redeliveries up to 99; 99 means "99 or more". */
+export function dupCount(n: number): string {
+  return n >= 99 ? '99+' : String(n);
+}
+
 export function rowMarks(s: Pick<Summary, 'verdict' | 'provider' | 'duplicates'>): {
   badge: Badge | null;
   provider: string | null;
