@@ -162,6 +162,7 @@ async fn events(State(s): State<AppState>) -> Response {
     let stream = subscribe(s.api.store().clone()).map(|batch| {
         let name = match &batch {
             EventBatch::Deliveries { .. } => "deliveries",
+            EventBatch::Analyzed { .. } => "analyzed",
             EventBatch::Changed => "changed",
         };
         Ok::<_, Infallible>(Event::default().event(name).json_data(&batch).unwrap_or_default())

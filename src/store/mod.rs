@@ -240,6 +240,12 @@ impl Store {
         self.inner.readers.run(|c| Ok(endpoints::list_endpoints(c)?)).await
     }
 
+    /// Deliveries up to this seq have their inspection (provider, event id,
+    /// verdict) in the search database.
+    pub fn analyzed_upto(&self) -> i64 {
+        self.inner.search.analyzed.load(Ordering::Relaxed)
+    }
+
     pub fn committed(&self) -> watch::Receiver<Committed> {
         self.inner.committed.clone()
     }

@@ -253,3 +253,57 @@ async fn the_openapi_document_describes_every_route() {
         assert!(doc["paths"].get(route).is_some(), "{route} must be in the OpenAPI document");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn live_rows_get_their_inspection_once_the_indexer_reaches_them() {
+    let h = Harness::start().await;
+    let mut events = h.http.get(h.api_url("/api/events")).bearer_auth(h.token()).send().await.unwrap();
+    // GitHub deliveries one after another while the stream is read: each is
+    // announced within moments of its ack, mostly before the indexer (which
+    // rests while captures stream in) has inspected it, so its provider must
+    // follow in an `analyzed` batch.
+    let (http, url) = (h.http.clone(), h.capture_url("/github"));
+    let mut sender = Some(tokio::spawn(async move {
+        let mut ids = Vec::new();
+        for i in 0..150 {
+            let resp = http
+                .post(&url)
+                .header("X-GitHub-Event", "push")
+                .header("X-GitHub-Delivery", format!("d-{i}"))
+                .body("{}")
+                .send()
+                .await
+                .unwrap();
+            ids.push(crate::support::ack(resp).await.1.unwrap());
+        }
+        ids
+    }));
+    let mut ids: Option<Vec<String>> = None;
+    let mut provider = std::collections::HashMap::new();
+    let mut kinds = std::collections::BTreeSet::new();
+    let mut pending = String::new();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let done = |ids: &Option<Vec<String>>, provider: &std::collections::HashMap<String, serde_json::Value>| {
+        ids.as_ref().is_some_and(|ids| ids.iter().all(|id| provider.get(id) == Some(&serde_json::json!("github"))))
+    };
+    while !done(&ids, &provider) {
+        assert!(Instant::now() < deadline, "every row learns its provider (saw {kinds:?}; {provider:?})");
+        if let Some(finished) = sender.take_if(|s| s.is_finished()) {
+            ids = Some(finished.await.unwrap());
+            continue;
+        }
+        let Ok(chunk) = tokio::time::timeout(Duration::from_millis(200), events.chunk()).await else { continue };
+        pending.push_str(&String::from_utf8_lossy(&chunk.unwrap().unwrap()));
+        while let Some(end) = pending.find("\n\n") {
+            let event: String = pending.drain(..end + 2).collect();
+            if let Some(data) = event.lines().find_map(|l| l.strip_prefix("data: ")) {
+                let v: serde_json::Value = serde_json::from_str(data).unwrap();
+                kinds.insert(v["type"].as_str().unwrap_or("").to_owned());
+                for item in v["items"].as_array().into_iter().flatten() {
+                    provider.insert(item["id"].as_str().unwrap().to_owned(), item["provider"].clone());
+                }
+            }
+        }
+    }
+    assert!(kinds.contains("deliveries"), "announced first: {kinds:?}");
+}

@@ -165,6 +165,7 @@ class BrowserBackend implements Backend {
       }
     };
     source.addEventListener('deliveries', parse);
+    source.addEventListener('analyzed', parse);
     source.addEventListener('changed', () => onBatch({ type: 'changed' }));
     source.addEventListener('open', () => {
       if (broken) {

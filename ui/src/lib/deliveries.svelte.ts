@@ -4,6 +4,7 @@
 import type { Backend } from './backend';
 import { type Filters, isFiltered, loadFilters, matches, saveFilters, toQuery } from './filters';
 import type { CoreStatus, EventBatch, Info, Stats, Summary } from './types';
+import { withInspection } from './signature';
 
 export const PAGE_SIZE = 500;
 
@@ -109,6 +110,11 @@ export class Deliveries {
       void this.reload();
       return;
     }
+    if (batch.type === 'analyzed') {
+      this.items = withInspection(this.items, batch.items);
+      this.pending = withInspection(this.pending, batch.items);
+      return;
+    }
     this.scheduleStats();
     if (!this.loaded) return;
     let fresh: Summary[];
@@ -200,3 +206,4 @@ export class Deliveries {
       .catch(() => {});
   }
 }
+

@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { alignSignatures, badgeFor, diffSegments, dupCount, humanDuration, rowMarks, skewOutside, skewWords } from './signature';
+import {
+  alignSignatures,
+  badgeFor,
+  diffSegments,
+  dupCount,
+  humanDuration,
+  rowMarks,
+  skewOutside,
+  skewWords,
+  withInspection,
+} from './signature';
+import type { Summary } from './types';
 
 describe('badgeFor', () => {
   it('shows nothing before the indexer has a verdict', () => {
@@ -18,6 +29,14 @@ describe('badgeFor', () => {
       expect(b?.title, 'the tooltip carries the verdict kind').toContain(kind);
     },
   );
+  it('withInspection fills in the rows it has updates for and keeps the rest', () => {
+    const row = (id: string, provider: string | null) => ({ id, provider }) as Summary;
+    const rows = [row('a', null), row('b', null)];
+    const updated = withInspection(rows, [row('b', 'github'), row('z', 'stripe')]);
+    expect(updated.map((s) => s.provider)).toEqual([null, 'github']);
+    expect(withInspection(rows, [row('z', 'stripe')])).toBe(rows);
+  });
+
   it('dupCount shows the API\'s cap as 99+', () => {
     expect([1, 98, 99].map(dupCount)).toEqual(['1', '98', '99+']);
   });

@@ -172,3 +172,10 @@ export function skewWords(t: NonNullable<Evidence['timestamp']>): string {
 export function skewOutside(t: NonNullable<Evidence['timestamp']>): boolean {
   return Math.abs(t.skew_s) > t.tolerance_s;
 }
+
+/** `rows` with the inspected summaries in `updates` in place of theirs. */
+export function withInspection(rows: Summary[], updates: Summary[]): Summary[] {
+  const byId = new Map(updates.map((s) => [s.id, s]));
+  if (!rows.some((s) => byId.has(s.id))) return rows;
+  return rows.map((s) => byId.get(s.id) ?? s);
+}

@@ -113,6 +113,8 @@ export interface ListQuery {
 
 export type EventBatch =
   | { type: 'deliveries'; count: number; items: Summary[] }
+  /** Deliveries announced before they were inspected, now with their badges. */
+  | { type: 'analyzed'; items: Summary[] }
   | { type: 'changed' };
 
 /** Whether the core listens; the desktop can fail to bind its capture port. */
