@@ -312,9 +312,9 @@ fn index_rows(tx: &Transaction, source: &Connection, after: i64, n: i64, upto: i
 }
 
 /// Indexing is the first thing to give way when the machine is busy: the
-/// lowest normal priority (nice 19). Not SCHED_IDLE: a thread that may be
-/// starved for seconds must not share locks with the writer, and SQLite's
-/// connections to one file in one process share a mutex for the WAL index.
+/// lowest normal priority (nice 19). Not SCHED_IDLE: with it, acks stalled
+/// for seconds, most likely because SQLite's connections to one file in one
+/// process share a mutex for the WAL index and a starved holder kept it.
 fn lowest_priority() {
     let _ = thread_priority::set_current_thread_priority(thread_priority::ThreadPriority::Min);
 }
