@@ -90,12 +90,18 @@ impl Serialize for Header {
 pub fn encode_headers(headers: &[Header]) -> Vec<u8> {
     let mut out = Vec::with_capacity(headers.iter().map(|h| h.name.len() + h.value.len() + 4).sum());
     for h in headers {
-        out.extend_from_slice(h.name.as_bytes());
-        out.extend_from_slice(b": ");
-        out.extend_from_slice(&h.value);
-        out.extend_from_slice(b"\r\n");
+        push_header(&mut out, h.name.as_bytes(), &h.value);
     }
     out
+}
+
+/// Appends one header to a block built by [`encode_headers`]; the capture
+/// path writes its block this way, without a `Header` per line.
+pub fn push_header(block: &mut Vec<u8>, name: &[u8], value: &[u8]) {
+    block.extend_from_slice(name);
+    block.extend_from_slice(b": ");
+    block.extend_from_slice(value);
+    block.extend_from_slice(b"\r\n");
 }
 
 pub fn decode_headers(block: &[u8]) -> Vec<Header> {

@@ -3,19 +3,20 @@
 //! 503 with `Retry-After`, so it retries and nothing it was told we kept is
 //! lost.
 
+use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, Version, header};
 use axum::response::{IntoResponse, Response};
 use http_body_util::BodyExt as _;
 
 use super::CaptureState;
 use super::tap::{SharedTap, parse_head};
-use crate::model::{self, Header, NewDelivery, encode_headers};
+use crate::model::{self, Header, NewDelivery, push_header};
 
 /// How much of an oversized or broken body is kept, so the user sees the
 /// sender tried and what it was sending.
@@ -38,10 +39,10 @@ pub(super) async fn capture(State(state): State<Arc<CaptureState>>, req: Request
     let tap = req.extensions().get::<SharedTap>().cloned();
     let (parts, body) = req.into_parts();
     let method = parts.method.as_str().to_owned();
-    let target = parts.uri.to_string();
     let head = tap.as_ref().and_then(|t| t.lock().ok()?.take());
-    let headers =
-        head.and_then(|h| parse_head(&h, &method, &target)).unwrap_or_else(|| headers_from_map(&parts.headers));
+    let headers = head
+        .and_then(|h| parse_head(&h, &method, &request_target(&parts.uri)))
+        .unwrap_or_else(|| headers_from_map(&parts.headers));
 
     let config = &state.config;
     let declared = parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
@@ -84,9 +85,9 @@ pub(super) async fn capture(State(state): State<Arc<CaptureState>>, req: Request
         method,
         path: parts.uri.path().to_owned(),
         query: parts.uri.query().map(str::to_owned),
-        http_version: format!("{:?}", parts.version),
+        http_version: version_name(parts.version).to_owned(),
         remote_addr,
-        headers: encode_headers(&headers),
+        headers,
         body,
         body_size,
         truncated,
@@ -181,8 +182,31 @@ fn unavailable(reason: &str) -> Response {
         .into_response()
 }
 
-fn headers_from_map(map: &HeaderMap) -> Vec<Header> {
-    map.iter().map(|(name, value)| Header::new(name.as_str(), value.as_bytes())).collect()
+fn headers_from_map(map: &HeaderMap) -> Vec<u8> {
+    let mut block = Vec::new();
+    for (name, value) in map {
+        push_header(&mut block, name.as_str().as_bytes(), value.as_bytes());
+    }
+    block
+}
+
+/// The request target as it appeared in the request line: origin form
+/// (`/path?query`) for nearly every sender, so no formatting is needed.
+fn request_target(uri: &Uri) -> Cow<'_, str> {
+    match (uri.scheme(), uri.path_and_query()) {
+        (None, Some(pq)) => Cow::Borrowed(pq.as_str()),
+        _ => Cow::Owned(uri.to_string()),
+    }
+}
+
+fn version_name(version: Version) -> &'static str {
+    match version {
+        Version::HTTP_09 => "HTTP/0.9",
+        Version::HTTP_10 => "HTTP/1.0",
+        Version::HTTP_2 => "HTTP/2.0",
+        Version::HTTP_3 => "HTTP/3.0",
+        _ => "HTTP/1.1",
+    }
 }
 
 /// `application/json; charset=utf-8` → `application/json`.

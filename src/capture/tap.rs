@@ -16,7 +16,7 @@ use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
-use crate::model::Header;
+use crate::model::push_header;
 
 /// The largest head kept; hyper refuses larger ones anyway.
 pub const MAX_HEAD: usize = 64 * 1024;
@@ -72,9 +72,10 @@ fn find_head_end(buf: &[u8]) -> Option<usize> {
     buf.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4)
 }
 
-/// Parses a head and returns its headers if its request line is the one hyper
-/// parsed (otherwise the tap saw some other request).
-pub fn parse_head(head: &[u8], method: &str, target: &str) -> Option<Vec<Header>> {
+/// Parses a head and returns its header block (see `model::encode_headers`)
+/// if its request line is the one hyper parsed (otherwise the tap saw some
+/// other request).
+pub fn parse_head(head: &[u8], method: &str, target: &str) -> Option<Vec<u8>> {
     let mut slots = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut req = httparse::Request::new(&mut slots);
     match req.parse(head) {
@@ -84,7 +85,12 @@ pub fn parse_head(head: &[u8], method: &str, target: &str) -> Option<Vec<Header>
     if req.method != Some(method) || req.path != Some(target) {
         return None;
     }
-    Some(req.headers.iter().map(|h| Header::new(h.name, h.value)).collect())
+    // About the head minus its request line, so one allocation does.
+    let mut block = Vec::with_capacity(head.len());
+    for h in req.headers.iter() {
+        push_header(&mut block, h.name.as_bytes(), h.value);
+    }
+    Some(block)
 }
 
 /// A connection's I/O with the tap on its read side.
@@ -149,9 +155,8 @@ mod tests {
         tap.observe(b"POST /x?a=1 HTTP/1.1\r\nX-B: 1\r\nx-a: 2\r");
         tap.observe(b"\nX-B: 3\r\n\r\nbody bytes");
         let head = tap.take().expect("a complete head");
-        let headers = parse_head(&head, "POST", "/x?a=1").expect("the head matches the request");
-        let got: Vec<_> = headers.iter().map(|h| (h.name.as_str(), h.value.as_slice())).collect();
-        assert_eq!(got, [("X-B", &b"1"[..]), ("x-a", b"2"), ("X-B", b"3")], "order, case and repeats kept");
+        let block = parse_head(&head, "POST", "/x?a=1").expect("the head matches the request");
+        assert_eq!(block, b"X-B: 1\r\nx-a: 2\r\nX-B: 3\r\n", "order, case and repeats kept");
         tap.observe(b"GET / HTTP/1.1\r\n\r\n");
         assert!(tap.take().is_none(), "an unarmed tap ignores later bytes");
     }

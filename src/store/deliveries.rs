@@ -4,7 +4,9 @@
 use std::str::FromStr;
 
 use rusqlite::types::Value;
-use rusqlite::{Connection, OptionalExtension, Params, Row, Transaction, params, params_from_iter};
+use rusqlite::{
+    CachedStatement, Connection, OptionalExtension, Params, Row, Statement, Transaction, params, params_from_iter,
+};
 use serde::{Deserialize, Serialize};
 
 use super::{search, stats};
@@ -19,17 +21,21 @@ pub const FLAG_PINNED: i64 = 2;
 
 pub const MAX_PAGE: u32 = 1000;
 
-pub fn insert_delivery(tx: &Transaction, seq: i64, d: &NewDelivery) -> rusqlite::Result<()> {
-    let (resp_headers, resp_body) = match &d.response {
-        Response::Ack { .. } => (None, None),
-        Response::Other { headers, body, .. } => (Some(encode_headers(headers)), Some(body.as_slice())),
-    };
+/// The insert a group's deliveries share (the writer prepares it once per group).
+pub fn insert_statement<'t>(tx: &'t Transaction) -> rusqlite::Result<CachedStatement<'t>> {
     tx.prepare_cached(
         "INSERT INTO deliveries (seq, received_at_us, method, path, query, status, body_size, content_type,
             flags, http_version, remote_addr, duration_us, response_headers, response_body, headers, body)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
-    )?
-    .execute(params![
+    )
+}
+
+pub fn insert_delivery(insert: &mut Statement, seq: i64, d: &NewDelivery) -> rusqlite::Result<()> {
+    let (resp_headers, resp_body) = match &d.response {
+        Response::Ack { .. } => (None, None),
+        Response::Other { headers, body, .. } => (Some(encode_headers(headers)), Some(body.as_slice())),
+    };
+    insert.execute(params![
         seq,
         d.received_at_us,
         d.method,

@@ -230,6 +230,7 @@ impl Writer {
     fn apply(&mut self, group: Vec<Command>, replies: &mut Vec<Reply>) -> rusqlite::Result<Outcome> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let mut outcome = Outcome { last_seq: self.state.last_seq, ..Outcome::default() };
+        let mut insert = None;
         for cmd in group {
             match cmd {
                 Command::Insert(d, reply) => {
@@ -237,7 +238,11 @@ impl Writer {
                     // after seq N" is a complete set for live views.
                     let seq = d.received_at_us.max(outcome.last_seq + 1);
                     outcome.last_seq = seq;
-                    deliveries::insert_delivery(&tx, seq, &d)?;
+                    let stmt = match &mut insert {
+                        Some(stmt) => stmt,
+                        None => insert.insert(deliveries::insert_statement(&tx)?),
+                    };
+                    deliveries::insert_delivery(stmt, seq, &d)?;
                     add(&mut outcome.pending, &d.path, 1, (d.headers.len() + d.body.len()) as i64);
                     replies.push(Reply::Inserted(reply, DeliveryId(seq)));
                 }
@@ -276,6 +281,7 @@ impl Writer {
                 Command::Shutdown => outcome.shutdown = true,
             }
         }
+        drop(insert);
         if outcome.cleared {
             stats::rebuild(&tx, outcome.last_seq)?;
         } else {

@@ -88,6 +88,23 @@ async fn headers_keep_arrival_order_case_and_repeats_across_keep_alive() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn an_absolute_form_target_keeps_its_headers_as_sent() {
+    // Proxies and some test tools send `POST http://host/path`; the handler
+    // matches the head it tapped against hyper's parse by the whole target.
+    let h = Harness::start().await;
+    let req = b"POST http://example.test/abs?q=1 HTTP/1.1\r\nHost: example.test\r\nX-B: 1\r\nx-a: 2\r\nX-B: 3\r\n\
+                Content-Length: 0\r\n\r\n";
+    let (status, _, body) = raw_request(h.capture, req).await;
+    assert_eq!(status, 200);
+    let id: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let d = h.api_get(&format!("/api/deliveries/{}", id["id"].as_str().unwrap())).await;
+    let names: Vec<&str> = d["headers"].as_array().unwrap().iter().map(|h| h["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Host", "X-B", "x-a", "X-B", "Content-Length"], "order, case and repeats as sent");
+    assert_eq!(d["path"], "/abs");
+    assert_eq!(d["query"], "q=1");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn chunked_bodies_are_reassembled_exactly() {
     let h = Harness::start().await;
     let req =
