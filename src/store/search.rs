@@ -272,6 +272,7 @@ impl Worker {
             insert.execute(params![seq, found.provider.map(|p| p.to_string()), found.event_id, verdict.flatten()])?;
             last = seq;
             count += 1;
+            give_way();
         }
         drop(rows);
         drop(insert);
@@ -307,8 +308,17 @@ fn index_rows(tx: &Transaction, source: &Connection, after: i64, n: i64, upto: i
         insert.execute(params![seq, target, headers, indexable_text(row.get_ref(4)?.as_blob()?)])?;
         last = seq;
         count += 1;
+        give_way();
     }
     Ok((last, count))
+}
+
+/// Lets a capture thread that woke on this CPU run now rather than at the end
+/// of the scheduler's slice. Nice 19 alone was not enough: a writer woken
+/// behind a 32-row step waited for it, and single-connection p99 went from
+/// 0.35 ms to 1.5 ms. A yield per row costs a syscall next to ~20 µs of work.
+fn give_way() {
+    std::thread::yield_now();
 }
 
 /// Indexing is the first thing to give way when the machine is busy: the
