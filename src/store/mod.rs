@@ -22,6 +22,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::{Semaphore, oneshot, watch};
 
+pub use checkpoint::KEEP as WAL_KEEP;
 pub use deliveries::{ListFilter, MAX_PAGE, Page, StatusFilter};
 pub use migrate::SCHEMA_VERSION;
 pub use readers::Readers;
@@ -289,8 +290,8 @@ fn configure_writer(conn: &Connection, config: &StoreConfig) -> Result<()> {
     conn.pragma_update(None, "synchronous", sync)?;
     // Checkpoints run on their own thread (checkpoint.rs), off the ack path.
     conn.pragma_update(None, "wal_autocheckpoint", 0)?;
-    // The checkpointer truncates the WAL after a burst (checkpoint.rs); SQLite's
-    // own limit would do it inside a commit.
+    // The checkpointer trims the WAL after a burst (checkpoint.rs); with a limit
+    // here SQLite would do it inside a capture's commit.
     conn.pragma_update(None, "journal_size_limit", -1)?;
     conn.pragma_update(None, "cache_size", -64 * 1024)?;
     conn.busy_timeout(Duration::from_secs(5))?;

@@ -1,7 +1,7 @@
 //! The store on real SQLite files: schema, migrations, reopening.
 
 use hookscope::model::{NewDelivery, Response};
-use hookscope::store::{Durability, SCHEMA_VERSION, Store, StoreConfig};
+use hookscope::store::{Durability, SCHEMA_VERSION, Store, StoreConfig, WAL_KEEP};
 
 fn delivery(path: &str, body: &[u8]) -> NewDelivery {
     NewDelivery {
@@ -81,36 +81,40 @@ fn file_len(path: &std::path::Path) -> u64 {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_bursts_wal_is_copied_and_truncated_once_captures_pause() {
+async fn a_bursts_wal_is_copied_and_trimmed_once_captures_pause() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("w.db");
     let wal = dir.path().join("w.db-wal");
     let store = Store::open(StoreConfig::new(&path)).unwrap();
     let body = vec![b'x'; 1500];
-    // One commit per delivery: a 32 KiB WAL frame each, well past the size at
-    // which the WAL is truncated after a burst.
+    // One commit per delivery: a 32 KiB WAL frame each, so 4,000 of them make
+    // a WAL twice the size it is trimmed back to, cut in several steps.
     let mut last = None;
-    for i in 0..2500 {
+    for i in 0..4000 {
         last = Some(store.insert(delivery(&format!("/burst/{i}"), &body)).await.unwrap());
     }
-    assert!(file_len(&wal) > 64 * 1024 * 1024, "the burst went to the WAL ({} bytes)", file_len(&wal));
+    let burst = file_len(&wal);
+    assert!(burst > 2 * WAL_KEEP, "the burst went to the WAL ({burst} bytes)");
 
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while file_len(&wal) > 0 && std::time::Instant::now() < deadline {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while file_len(&wal) > WAL_KEEP && std::time::Instant::now() < deadline {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    assert_eq!(file_len(&wal), 0, "the WAL is truncated once captures pause");
-    assert!(file_len(&path) > 2500 * 1500, "and its frames are in the database file");
+    assert_eq!(file_len(&wal), WAL_KEEP, "the WAL is trimmed to the size it keeps once captures pause");
+    assert!(file_len(&path) > 4000 * 1500, "and its frames are in the database file");
     assert_eq!(store.get(last.unwrap()).await.unwrap().body, body);
-    assert_eq!(store.stats(None).await.unwrap().count, 2500);
+    assert_eq!(store.stats(None).await.unwrap().count, 4000);
 
-    // Captures after the truncation start a fresh WAL as usual.
+    // Captures after the trim go into the kept WAL as usual.
     let next = store.insert(delivery("/after", b"after")).await.unwrap();
     assert_eq!(store.get(next).await.unwrap().body, b"after");
+    assert_eq!(file_len(&wal), WAL_KEEP, "a commit after the trim reuses the kept file");
     drop(store);
     let conn = rusqlite::Connection::open(&path).unwrap();
     let ok: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
     assert_eq!(ok, "ok");
+    let count: i64 = conn.query_row("SELECT count(*) FROM deliveries", [], |r| r.get(0)).unwrap();
+    assert_eq!(count, 4001, "nothing was lost to the trims");
 }
 
 /// Indexing gives way to capture: its thread runs at the lowest priority.
