@@ -22,7 +22,7 @@
 //! After a burst the WAL is trimmed back to `KEEP` in steps, and kept at that
 //! size: committing into blocks already written is cheaper than appending.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -62,7 +62,7 @@ impl Checkpointer {
         // Never wait for a lock: a busy checkpoint is simply tried next time.
         conn.busy_timeout(Duration::ZERO)?;
         let page_size: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
-        let wal = wal_path(path);
+        let wal = super::sibling(path, "-wal");
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
         std::thread::Builder::new()
@@ -88,12 +88,6 @@ impl Checkpointer {
             .map_err(|e| Error::io("starting the checkpoint thread", e))?;
         Ok(Checkpointer { stop })
     }
-}
-
-fn wal_path(db: &Path) -> PathBuf {
-    let mut name = db.as_os_str().to_owned();
-    name.push("-wal");
-    PathBuf::from(name)
 }
 
 /// Shrinks the WAL to `limit` bytes the way SQLite does itself: the first

@@ -279,6 +279,14 @@ impl Store {
     }
 }
 
+/// A file next to the database, named by a suffix as SQLite names its own
+/// (`-wal`, `-shm`) and as the search database is (`-search`).
+fn sibling(db: &Path, suffix: &str) -> PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
 fn configure_writer(conn: &Connection, config: &StoreConfig) -> Result<()> {
     // page_size only takes effect on a new, empty database, before WAL is on.
     conn.pragma_update(None, "page_size", PAGE_SIZE)?;

@@ -63,9 +63,7 @@ CREATE TABLE IF NOT EXISTS progress (
 ";
 
 pub fn search_path(db: &Path) -> PathBuf {
-    let mut name = db.as_os_str().to_owned();
-    name.push("-search");
-    PathBuf::from(name)
+    super::sibling(db, "-search")
 }
 
 /// How far the index has caught up, shared with the writer (to trim its
@@ -95,9 +93,7 @@ impl Indexer {
             // The index is derived data: if it is unreadable, rebuild it.
             Err(_) => {
                 for suffix in ["", "-wal", "-shm"] {
-                    let mut name = search_path(db).into_os_string();
-                    name.push(suffix);
-                    let _ = std::fs::remove_file(name);
+                    let _ = std::fs::remove_file(super::sibling(&search_path(db), suffix));
                 }
                 open_index(db)?
             }
