@@ -218,12 +218,6 @@ pub enum DeliveryReply {
     Head(DeliveryHead),
 }
 
-impl DeliveryReply {
-    pub fn new(delivery: Delivery, with_body: bool) -> Self {
-        if with_body { DeliveryReply::Full(delivery) } else { DeliveryReply::Head(delivery.head) }
-    }
-}
-
 #[derive(Debug, Clone, Serialize)]
 pub struct SentResponse {
     pub status: u16,

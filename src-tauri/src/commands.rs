@@ -53,7 +53,7 @@ pub async fn list(core: State<'_, Core>, query: ListQuery) -> Reply<Page> {
 
 #[tauri::command]
 pub async fn get(core: State<'_, Core>, id: String, body: Option<bool>) -> Reply<DeliveryReply> {
-    Ok(DeliveryReply::new(api(&core)?.get(&id).await?, body.unwrap_or(true)))
+    Ok(api(&core)?.get(&id, body.unwrap_or(true)).await?)
 }
 
 /// The body's bytes, sent as binary rather than JSON.

@@ -21,7 +21,6 @@ use super::{Api, EventBatch, ListQuery, subscribe};
 use crate::error::Error;
 use crate::inspect::Endpoint;
 use crate::listener::ServerHandle;
-use crate::model::DeliveryReply;
 
 const OPENAPI: &str = include_str!("openapi.json");
 
@@ -97,7 +96,7 @@ struct OneQuery {
 }
 
 async fn one(State(s): State<AppState>, Path(id): Path<String>, Query(q): Query<OneQuery>) -> Response {
-    reply(s.api.get(&id).await.map(|d| DeliveryReply::new(d, q.body.unwrap_or(true))))
+    reply(s.api.get(&id, q.body.unwrap_or(true)).await)
 }
 
 async fn body(State(s): State<AppState>, Path(id): Path<String>) -> Response {

@@ -14,7 +14,7 @@ pub use http::{ApiServer, router, serve_api};
 
 use crate::error::{Error, Result};
 use crate::inspect::{self, Endpoint, Inspection};
-use crate::model::{Delivery, DeliveryId};
+use crate::model::{DeliveryId, DeliveryReply};
 use crate::store::{self, ListFilter, Page, Stats, StatusFilter, Store};
 
 /// Where things can be reached, for the UI's header and empty state.
@@ -76,8 +76,14 @@ impl Api {
         self.store.list(query.to_filter()?).await
     }
 
-    pub async fn get(&self, id: &str) -> Result<Delivery> {
-        self.store.get(id.parse()?).await
+    /// One delivery, with its body unless `with_body` is false.
+    pub async fn get(&self, id: &str, with_body: bool) -> Result<DeliveryReply> {
+        let id: DeliveryId = id.parse()?;
+        Ok(if with_body {
+            DeliveryReply::Full(self.store.get(id).await?)
+        } else {
+            DeliveryReply::Head(self.store.get_head(id).await?)
+        })
     }
 
     pub async fn body(&self, id: &str) -> Result<Vec<u8>> {
@@ -139,7 +145,7 @@ impl Api {
     /// Inspects a delivery with the saved endpoint settings, or with `trial`
     /// ones (to try a secret without saving it).
     pub async fn inspect(&self, id: &str, trial: Option<Endpoint>) -> Result<InspectionReport> {
-        let d = self.get(id).await?;
+        let d = self.store.get(id.parse()?).await?;
         let endpoints = match trial {
             Some(mut e) => {
                 e.path_prefix = String::new();

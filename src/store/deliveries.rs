@@ -281,11 +281,13 @@ pub fn count_between(conn: &Connection, after: i64, upto: i64) -> Result<u64> {
     Ok(n as u64)
 }
 
-pub fn get_delivery(conn: &Connection, id: DeliveryId) -> Result<Delivery> {
+/// Everything stored about a delivery but its body, which is not even read:
+/// views that show the bytes fetch them with [`get_body`].
+pub fn get_head(conn: &Connection, id: DeliveryId) -> Result<DeliveryHead> {
     let (columns, join) = summary_sql(conn)?;
     let sql = format!(
         "SELECT {columns}, d.http_version, d.remote_addr, d.duration_us, d.response_headers,
-                d.response_body, d.headers, d.body
+                d.response_body, d.headers
          FROM deliveries d {join} WHERE d.seq = ?1"
     );
     conn.query_row(&sql, [id.0], |r| {
@@ -293,7 +295,6 @@ pub fn get_delivery(conn: &Connection, id: DeliveryId) -> Result<Delivery> {
         let w = SUMMARY_WIDTH;
         let response_headers: Option<Vec<u8>> = r.get(w + 3)?;
         let response_body: Option<Vec<u8>> = r.get(w + 4)?;
-        let body: Vec<u8> = r.get(w + 6)?;
         let response = match (response_headers, response_body) {
             (None, None) => SentResponse {
                 status: summary.status,
@@ -306,21 +307,23 @@ pub fn get_delivery(conn: &Connection, id: DeliveryId) -> Result<Delivery> {
                 body: String::from_utf8_lossy(&b.unwrap_or_default()).into_owned(),
             },
         };
-        Ok(Delivery {
-            head: DeliveryHead {
-                http_version: r.get(w)?,
-                remote_addr: r.get(w + 1)?,
-                duration_us: r.get(w + 2)?,
-                headers: decode_headers(r.get_ref(w + 5)?.as_blob()?),
-                response,
-                summary,
-            },
-            body_text: String::from_utf8(body.clone()).ok(),
-            body,
+        Ok(DeliveryHead {
+            http_version: r.get(w)?,
+            remote_addr: r.get(w + 1)?,
+            duration_us: r.get(w + 2)?,
+            headers: decode_headers(r.get_ref(w + 5)?.as_blob()?),
+            response,
+            summary,
         })
     })
     .optional()?
     .ok_or_else(|| Error::NotFound(id.to_string()))
+}
+
+pub fn get_delivery(conn: &Connection, id: DeliveryId) -> Result<Delivery> {
+    let head = get_head(conn, id)?;
+    let body = get_body(conn, id)?;
+    Ok(Delivery { head, body_text: std::str::from_utf8(&body).ok().map(str::to_owned), body })
 }
 
 /// Only the body bytes, without copying the rest of the row.

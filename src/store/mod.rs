@@ -30,7 +30,7 @@ pub use stats::Stats;
 
 use crate::error::{Error, Result};
 use crate::inspect::Endpoint;
-use crate::model::{Delivery, DeliveryId, NewDelivery};
+use crate::model::{Delivery, DeliveryHead, DeliveryId, NewDelivery};
 use writer::{Command, Writer};
 
 /// SQLite's page size for new databases. Rows of a couple of KB pack into
@@ -261,6 +261,11 @@ impl Store {
 
     pub async fn get(&self, id: DeliveryId) -> Result<Delivery> {
         self.inner.readers.run(move |c| deliveries::get_delivery(c, id)).await
+    }
+
+    /// A delivery without its body (see [`deliveries::get_head`]).
+    pub async fn get_head(&self, id: DeliveryId) -> Result<DeliveryHead> {
+        self.inner.readers.run(move |c| deliveries::get_head(c, id)).await
     }
 
     pub async fn stats(&self, path_prefix: Option<String>) -> Result<Stats> {
