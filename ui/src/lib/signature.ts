@@ -61,12 +61,12 @@ export function badgeFor(verdict: string | null | undefined): Badge | null {
   return { mark: '✖', ok: false, title: `${kindWords(verdict)} (${verdict})` };
 }
 
-/** The row's marks: verdict badge, quiet provider name, redelivery count. */
 /** The API counts redeliveries up to 99; 99 means "99 or more". */
 export function dupCount(n: number): string {
   return n >= 99 ? '99+' : String(n);
 }
 
+/** The row's marks: verdict badge, quiet provider name, redelivery count. */
 export function rowMarks(s: Pick<Summary, 'verdict' | 'provider' | 'duplicates'>): {
   badge: Badge | null;
   provider: string | null;
