@@ -168,10 +168,11 @@ class BrowserBackend implements Backend {
     source.addEventListener('analyzed', parse);
     source.addEventListener('changed', () => onBatch({ type: 'changed' }));
     source.addEventListener('open', () => {
+      // Whatever was stored before the stream started (or while it was
+      // broken) comes with no event: a reload fetches it.
+      onBatch({ type: 'changed' });
       if (broken) {
         broken = false;
-        // Whatever arrived while disconnected is fetched by a reload.
-        onBatch({ type: 'changed' });
         void this.status().then(onStatus);
       }
     });
@@ -263,6 +264,8 @@ class DesktopBackend implements Backend {
       const b = await listen<CoreStatus>('status', (e) => onStatus(e.payload));
       unlisteners.push(a, b);
       if (stopped) unlisteners.forEach((u) => u());
+      // Deliveries stored before the listeners were in place came with no event.
+      else onBatch({ type: 'changed' });
     });
     return () => {
       stopped = true;

@@ -31,6 +31,10 @@ export class Deliveries {
   private next: string | null = null;
   private generation = 0;
   private gap = false;
+  /** Rows that arrived while a reload was in flight, newest first; `null` when none is. */
+  private heldForReload: Summary[] | null = null;
+  /** Something arrived during a reload that the held rows cannot carry: reload once more. */
+  private reloadAgain = false;
   private statsTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private backend: Backend) {}
@@ -72,21 +76,31 @@ export class Deliveries {
     const generation = ++this.generation;
     this.loading = true;
     this.error = null;
+    // The page may have been read before rows whose events come while it is on its way.
+    this.heldForReload = [];
+    this.reloadAgain = false;
     try {
       const page = await this.backend.list({ ...toQuery(this.filters), limit: PAGE_SIZE });
       if (generation !== this.generation) return;
-      this.items = page.items;
+      const listed = new Set(page.items.map((s) => s.id));
+      const held = (this.heldForReload ?? []).filter((s) => !listed.has(s.id));
+      this.heldForReload = null;
+      this.items = held.concat(page.items);
       this.next = page.next;
       this.pending = [];
       this.pendingCount = 0;
       this.gap = false;
       this.loaded = true;
     } catch (e) {
-      if (generation === this.generation) this.error = e instanceof Error ? e.message : String(e);
+      if (generation === this.generation) {
+        this.heldForReload = null;
+        this.error = e instanceof Error ? e.message : String(e);
+      }
     } finally {
       if (generation === this.generation) this.loading = false;
     }
     this.refreshStats();
+    if (generation === this.generation && this.reloadAgain) void this.reload();
   }
 
   async loadMore() {
@@ -113,9 +127,14 @@ export class Deliveries {
     if (batch.type === 'analyzed') {
       this.items = withInspection(this.items, batch.items);
       this.pending = withInspection(this.pending, batch.items);
+      if (this.heldForReload) this.heldForReload = withInspection(this.heldForReload, batch.items);
       return;
     }
     this.scheduleStats();
+    if (this.heldForReload) {
+      this.holdForReload(batch);
+      return;
+    }
     if (!this.loaded) return;
     let fresh: Summary[];
     if (isFiltered(this.filters)) {
@@ -146,6 +165,14 @@ export class Deliveries {
       this.pending = fresh.concat(this.pending).slice(0, 5000);
       this.pendingCount += fresh.length + missed;
     }
+  }
+
+  /** Keeps a batch that came during a reload, to be merged with the page when it lands. */
+  private holdForReload(batch: Extract<EventBatch, { type: 'deliveries' }>) {
+    const verdicts = isFiltered(this.filters) ? batch.items.map((s) => matches(this.filters, s)) : null;
+    if (batch.count > batch.items.length || verdicts?.some((v) => v === null)) this.reloadAgain = true;
+    const rows = verdicts ? batch.items.filter((_, i) => verdicts[i]) : batch.items;
+    this.heldForReload = rows.concat(this.heldForReload ?? []);
   }
 
   /** Shows what arrived while the user was away (the "n new" pill). */

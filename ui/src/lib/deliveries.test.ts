@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import type { Backend } from './backend';
+import { Deliveries } from './deliveries.svelte';
+import type { CoreStatus, EventBatch, Page, Summary } from './types';
+
+function summary(n: number): Summary {
+  return {
+    id: `dlv_${String(n).padStart(26, '0')}`,
+    received_at_us: n,
+    method: 'POST',
+    path: `/hook/${n}`,
+    query: null,
+    status: 200,
+    body_size: 2,
+    content_type: 'application/json',
+    truncated: false,
+    pinned: false,
+  };
+}
+
+/** A backend whose list replies and events the test hands out one at a time. */
+function scripted() {
+  const replies: Array<(page: Page) => void> = [];
+  let emit: (batch: EventBatch) => void = () => {};
+  const backend = {
+    kind: 'browser',
+    list: () => new Promise<Page>((resolve) => replies.push(resolve)),
+    stats: () => new Promise(() => {}),
+    info: () => new Promise(() => {}),
+    status: () => Promise.resolve<CoreStatus>({ state: 'starting' }),
+    subscribe: (onBatch: (batch: EventBatch) => void) => {
+      emit = onBatch;
+      return () => {};
+    },
+  } as unknown as Backend;
+  return { backend, replies, emit: (batch: EventBatch) => emit(batch) };
+}
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+describe('a reload racing live events', () => {
+  it('keeps a row whose event came while the page was on its way', async () => {
+    const { backend, replies, emit } = scripted();
+    const deliveries = new Deliveries(backend);
+    await deliveries.start();
+    emit({ type: 'changed' });
+    expect(replies).toHaveLength(1);
+    // The page was read before delivery 3 was stored; its event comes first.
+    emit({ type: 'deliveries', count: 1, items: [summary(3)] });
+    replies[0]({ items: [summary(2), summary(1)], next: null });
+    await settle();
+    expect(deliveries.items.map((s) => s.path)).toEqual(['/hook/3', '/hook/2', '/hook/1']);
+  });
+
+  it('does not show a row twice when the page already has it', async () => {
+    const { backend, replies, emit } = scripted();
+    const deliveries = new Deliveries(backend);
+    await deliveries.start();
+    emit({ type: 'changed' });
+    emit({ type: 'deliveries', count: 1, items: [summary(2)] });
+    replies[0]({ items: [summary(2), summary(1)], next: null });
+    await settle();
+    expect(deliveries.items.map((s) => s.path)).toEqual(['/hook/2', '/hook/1']);
+  });
+
+  it('reloads once more when a batch during the reload did not carry every row', async () => {
+    const { backend, replies, emit } = scripted();
+    const deliveries = new Deliveries(backend);
+    await deliveries.start();
+    emit({ type: 'changed' });
+    emit({ type: 'deliveries', count: 900, items: [summary(900)] });
+    replies[0]({ items: [summary(1)], next: null });
+    await settle();
+    expect(replies).toHaveLength(2);
+    replies[1]({ items: [summary(900), summary(899), summary(1)], next: null });
+    await settle();
+    expect(deliveries.items).toHaveLength(3);
+    expect(replies).toHaveLength(2);
+  });
+});
