@@ -134,6 +134,10 @@ pub struct Page<T = DeliverySummary> {
     pub items: Vec<T>,
     /// The cursor for the next (older) page, if there is one.
     pub next: Option<String>,
+    /// Full-text searches only: how many of the newest deliveries the search
+    /// index had not reached, so were not searched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unsearched: Option<u64>,
 }
 
 const SUMMARY_COLUMNS: &str = "d.seq, d.received_at_us, d.method, d.path, d.query, d.status, d.body_size, \
@@ -246,7 +250,7 @@ pub fn list_deliveries(conn: &Connection, filter: &ListFilter) -> Result<Page> {
     } else {
         None
     };
-    Ok(Page { items, next })
+    Ok(Page { items, next, unsearched: None })
 }
 
 fn search_attached(conn: &Connection) -> rusqlite::Result<bool> {

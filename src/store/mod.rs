@@ -44,6 +44,11 @@ const MAX_QUEUED_BYTES: usize = 256 * 1024 * 1024;
 
 /// The longest `flush` waits for the search index to catch up.
 const FLUSH_DEADLINE: Duration = Duration::from_secs(120);
+/// How long a full-text search waits for the indexer to reach the deliveries
+/// committed before it. A delivery searched for right after its ack is then
+/// found; after a flood the search answers with what is indexed and says how
+/// many it could not search.
+const SEARCH_CATCH_UP: Duration = Duration::from_millis(500);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Durability {
@@ -256,7 +261,25 @@ impl Store {
     }
 
     pub async fn list(&self, filter: ListFilter) -> Result<Page> {
-        self.inner.readers.run(move |c| deliveries::list_deliveries(c, &filter)).await
+        let full_text = filter.text.as_deref().and_then(search::to_fts_query).is_some();
+        let unsearched = if full_text { Some(self.index_catch_up(SEARCH_CATCH_UP).await) } else { None };
+        let mut page = self.inner.readers.run(move |c| deliveries::list_deliveries(c, &filter)).await?;
+        page.unsearched = unsearched;
+        Ok(page)
+    }
+
+    /// Waits up to `deadline` for the search index to reach every delivery
+    /// committed so far; returns how many it has not reached.
+    async fn index_catch_up(&self, deadline: Duration) -> u64 {
+        let target = self.inner.committed.borrow().last_seq;
+        let indexed = || self.inner.search.indexed.load(Ordering::Relaxed);
+        let reached = async {
+            while indexed() < target {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        };
+        let _ = tokio::time::timeout(deadline, reached).await;
+        target.saturating_sub(indexed()).max(0) as u64
     }
 
     pub async fn get(&self, id: DeliveryId) -> Result<Delivery> {

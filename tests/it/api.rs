@@ -62,6 +62,24 @@ async fn a_one_time_login_url_sets_an_http_only_cookie_once() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_search_right_after_the_ack_finds_the_delivery() {
+    let h = Harness::start().await;
+    // The indexer works behind the acks; a search waits for it to reach what
+    // was committed before the search, so nothing is flushed here.
+    for round in 0..20 {
+        let word = format!("kingfisher{round}");
+        let (status, id) = h.post("/birds", format!("{{\"seen\":\"{word}\"}}").into_bytes()).await;
+        assert_eq!(status, 200);
+        let page = h.api_get(&format!("/api/deliveries?q={word}")).await;
+        let found: Vec<&str> = page["items"].as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap()).collect();
+        assert_eq!(found, [id.as_deref().unwrap()], "round {round}: the delivery acked just before is found");
+        assert_eq!(page["unsearched"], 0, "round {round}: the index had reached it");
+    }
+    let plain = h.api_get("/api/deliveries").await;
+    assert!(plain.get("unsearched").is_none(), "only full-text searches report what they could not search");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn listing_is_newest_first_by_keyset_with_filters_and_full_text_search() {
     let h = Harness::start().await;
     let mut ids = Vec::new();

@@ -23,6 +23,8 @@ export class Deliveries {
   status = $state<CoreStatus>({ state: 'starting' });
   info = $state<Info | null>(null);
   stats = $state<Stats | null>(null);
+  /** How many of the newest deliveries the last search could not reach yet. */
+  unsearched = $state(0);
   /** Set by the list: whether the user sits at the top, where new rows may appear. */
   atTop = true;
   /** Set by the list: called with the number of rows added above the view. */
@@ -87,6 +89,9 @@ export class Deliveries {
       this.heldForReload = null;
       this.items = held.concat(page.items);
       this.next = page.next;
+      this.unsearched = page.unsearched ?? 0;
+      // After a flood the index lags; search again until it has caught up.
+      if (this.unsearched > 0) setTimeout(() => generation === this.generation && void this.reload(), 1000);
       this.pending = [];
       this.pendingCount = 0;
       this.gap = false;

@@ -88,6 +88,8 @@ export interface Endpoint {
 export interface Page {
   items: Summary[];
   next: string | null;
+  /** Full-text searches only: newest deliveries the index had not reached. */
+  unsearched?: number;
 }
 
 export interface Info {
