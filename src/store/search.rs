@@ -34,8 +34,13 @@ const STEP_BUSY: i64 = 32;
 const STEP_QUIET: i64 = 1024;
 const IDLE_POLL: Duration = Duration::from_millis(25);
 /// While captures stream in, the indexer rests this many times as long as it
-/// worked, leaving nine tenths of the CPU to capture.
+/// worked (in CPU time), leaving nine tenths of the CPU to capture.
 const BUSY_REST_FACTOR: u32 = 9;
+/// A step stops early once it has read from the deliveries this long. At nice
+/// 19 on a machine busy with something else, a step can take seconds of wall
+/// time, and its read transaction held that long kept the checkpointer from
+/// trimming the WAL after a burst.
+const STEP_WALL_BUDGET: Duration = Duration::from_millis(20);
 
 const SCHEMA: &str = "
 CREATE VIRTUAL TABLE IF NOT EXISTS delivery_fts USING fts5 (
@@ -121,13 +126,13 @@ impl Indexer {
             .spawn(move || {
                 lowest_priority();
                 while !flag.load(Ordering::Relaxed) {
-                    let started = Instant::now();
+                    let started = thread_cpu_time();
                     let busy = !activity.quiet();
                     let n = if busy { STEP_BUSY } else { STEP_QUIET };
                     match worker.step(n).and_then(|indexed| Ok(worker.analyze_step(n)? || indexed)) {
                         Ok(true) => {
                             if busy {
-                                std::thread::sleep(started.elapsed() * BUSY_REST_FACTOR);
+                                std::thread::sleep((thread_cpu_time() - started) * BUSY_REST_FACTOR);
                             }
                         }
                         Ok(false) => std::thread::sleep(IDLE_POLL),
@@ -190,11 +195,11 @@ impl Worker {
                     self.progress.analyzed.store(0, Ordering::Relaxed);
                     let mut from = 0;
                     loop {
-                        let (last, count) = index_rows(&tx, &self.source, from, 1024, indexed)?;
-                        if count == 0 {
+                        let step = index_rows(&tx, &self.source, from, 1024, indexed)?;
+                        if step.count == 0 {
                             break;
                         }
-                        from = last;
+                        from = step.last;
                     }
                 } else if seq <= indexed {
                     tx.prepare_cached("DELETE FROM delivery_fts WHERE rowid = ?1")?.execute([seq])?;
@@ -216,8 +221,8 @@ impl Worker {
             return Ok(false);
         }
         let tx = self.index.transaction()?;
-        let (last, count) = index_rows(&tx, &self.source, indexed, n, upto)?;
-        let next = if count < n { upto } else { last };
+        let step = index_rows(&tx, &self.source, indexed, n, upto)?;
+        let next = if step.ran_out { upto } else { step.last };
         write_progress(&tx, "indexed", next)?;
         tx.commit()?;
         self.progress.indexed.store(next, Ordering::Relaxed);
@@ -248,7 +253,8 @@ impl Worker {
             "INSERT OR REPLACE INTO analysis (seq, provider, event_id, verdict) VALUES (?1, ?2, ?3, ?4)",
         )?;
         let mut rows = select.query(params![analyzed, upto, n])?;
-        let (mut last, mut count) = (analyzed, 0);
+        let until = Instant::now() + STEP_WALL_BUDGET;
+        let (mut last, mut count, mut ran_out) = (analyzed, 0, true);
         while let Some(row) = rows.next()? {
             let seq: i64 = row.get(0)?;
             let method: String = row.get(1)?;
@@ -269,10 +275,17 @@ impl Worker {
             last = seq;
             count += 1;
             give_way();
+            if Instant::now() >= until {
+                ran_out = false;
+                break;
+            }
         }
         drop(rows);
         drop(insert);
-        let next = if count < n { upto } else { last };
+        // Rows up to `upto` are all visible to the query, so running out of
+        // them (before LIMIT `n`) means every one is analyzed, even if the
+        // newest were deleted.
+        let next = if ran_out && count < n { upto } else { last };
         write_progress(&tx, "analyzed", next)?;
         tx.commit()?;
         self.progress.analyzed.store(next, Ordering::Relaxed);
@@ -280,9 +293,19 @@ impl Worker {
     }
 }
 
-/// Indexes up to `n` deliveries with `after < seq <= upto`; returns the last
-/// seq indexed (or `after` if there were none) and how many there were.
-fn index_rows(tx: &Transaction, source: &Connection, after: i64, n: i64, upto: i64) -> rusqlite::Result<(i64, i64)> {
+/// What one step of indexing did.
+struct Step {
+    /// The last seq indexed, or where the step started if there were none.
+    last: i64,
+    count: i64,
+    /// Whether it reached the end of the range (rather than `n` rows or the
+    /// step's time budget).
+    ran_out: bool,
+}
+
+/// Indexes up to `n` deliveries with `after < seq <= upto`, for at most
+/// [`STEP_WALL_BUDGET`].
+fn index_rows(tx: &Transaction, source: &Connection, after: i64, n: i64, upto: i64) -> rusqlite::Result<Step> {
     let mut select = source.prepare_cached(
         "SELECT seq, path, query, headers, body FROM deliveries WHERE seq > ?1 AND seq <= ?2 ORDER BY seq LIMIT ?3",
     )?;
@@ -290,7 +313,8 @@ fn index_rows(tx: &Transaction, source: &Connection, after: i64, n: i64, upto: i
         tx.prepare_cached("INSERT INTO delivery_fts (rowid, path, headers, body) VALUES (?1, ?2, ?3, ?4)")?;
     let mut by_path = tx.prepare_cached("INSERT OR IGNORE INTO path_index (path, seq) VALUES (?1, ?2)")?;
     let mut rows = select.query(params![after, upto, n])?;
-    let (mut last, mut count) = (after, 0);
+    let until = Instant::now() + STEP_WALL_BUDGET;
+    let mut step = Step { last: after, count: 0, ran_out: true };
     while let Some(row) = rows.next()? {
         let seq: i64 = row.get(0)?;
         let path: String = row.get(1)?;
@@ -302,11 +326,17 @@ fn index_rows(tx: &Transaction, source: &Connection, after: i64, n: i64, upto: i
         };
         let headers = String::from_utf8_lossy(row.get_ref(3)?.as_blob()?).into_owned();
         insert.execute(params![seq, target, headers, indexable_text(row.get_ref(4)?.as_blob()?)])?;
-        last = seq;
-        count += 1;
+        step.last = seq;
+        step.count += 1;
         give_way();
+        if Instant::now() >= until {
+            step.ran_out = false;
+            break;
+        }
     }
-    Ok((last, count))
+    // LIMIT `n` ends the query too, with rows left in the range.
+    step.ran_out &= step.count < n;
+    Ok(step)
 }
 
 /// Lets a capture thread that woke on this CPU run now rather than at the end
@@ -315,6 +345,15 @@ fn index_rows(tx: &Transaction, source: &Connection, after: i64, n: i64, upto: i
 /// 0.35 ms to 1.5 ms. A yield per row costs a syscall next to ~20 µs of work.
 fn give_way() {
     std::thread::yield_now();
+}
+
+/// CPU time this thread has used. Rests are measured in it, not in wall time:
+/// on a machine busy with something else (a build beside Hookscope) a step
+/// waits for a core, and a rest nine times its wall time made search and the
+/// signature badges fall further behind the busier the machine was.
+fn thread_cpu_time() -> Duration {
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+    Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
 }
 
 /// Indexing is the first thing to give way when the machine is busy: the

@@ -64,16 +64,28 @@ async fn a_one_time_login_url_sets_an_http_only_cookie_once() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_search_right_after_the_ack_finds_the_delivery() {
     let h = Harness::start().await;
-    // The indexer works behind the acks; a search waits for it to reach what
-    // was committed before the search, so nothing is flushed here.
+    // The indexer works behind the acks; a search waits (up to 0.5 s) for it
+    // to reach what was committed before the search, so nothing is flushed
+    // here. On a starved machine the index may still lag: then the reply
+    // must say so, and a later search must find it.
     for round in 0..20 {
         let word = format!("kingfisher{round}");
         let (status, id) = h.post("/birds", format!("{{\"seen\":\"{word}\"}}").into_bytes()).await;
         assert_eq!(status, 200);
-        let page = h.api_get(&format!("/api/deliveries?q={word}")).await;
-        let found: Vec<&str> = page["items"].as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap()).collect();
-        assert_eq!(found, [id.as_deref().unwrap()], "round {round}: the delivery acked just before is found");
-        assert_eq!(page["unsearched"], 0, "round {round}: the index had reached it");
+        let id = id.unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let page = h.api_get(&format!("/api/deliveries?q={word}")).await;
+            let found: Vec<&str> =
+                page["items"].as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap()).collect();
+            let unsearched = page["unsearched"].as_u64().expect("a full-text reply says what it could not search");
+            if unsearched == 0 {
+                assert_eq!(found, [id.as_str()], "round {round}: with the index caught up, the delivery is found");
+                break;
+            }
+            assert!(Instant::now() < deadline, "round {round}: the index never caught up ({unsearched} behind)");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
     let plain = h.api_get("/api/deliveries").await;
     assert!(plain.get("unsearched").is_none(), "only full-text searches report what they could not search");
@@ -300,7 +312,8 @@ async fn live_rows_get_their_inspection_once_the_indexer_reaches_them() {
     let mut provider = std::collections::HashMap::new();
     let mut kinds = std::collections::BTreeSet::new();
     let mut pending = String::new();
-    let deadline = Instant::now() + Duration::from_secs(10);
+    // Generous: the indexer runs at nice 19 and a loaded CI machine starves it.
+    let deadline = Instant::now() + Duration::from_secs(30);
     let done = |ids: &Option<Vec<String>>, provider: &std::collections::HashMap<String, serde_json::Value>| {
         ids.as_ref().is_some_and(|ids| ids.iter().all(|id| provider.get(id) == Some(&serde_json::json!("github"))))
     };
