@@ -12,13 +12,14 @@
 # gives the median of each figure over the rounds.
 #
 #   bash bench/capture.sh            # ROUNDS=5, DURATION=10s by default
+#   HOOKSCOPE_BIN=/path/to/other/hookscope bash bench/capture.sh   # another build
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10s}
 ROUNDS=${ROUNDS:-5}
 target_dir=${CARGO_TARGET_DIR:-target}
 cargo build --release --quiet --bin hookscope --example bare_axum
-hookscope=$target_dir/release/hookscope
+hookscope=${HOOKSCOPE_BIN:-$target_dir/release/hookscope}
 bare=$target_dir/release/examples/bare_axum
 work=$(mktemp -d)
 pid=""

@@ -34,12 +34,16 @@ const STEP_BUSY: i64 = 32;
 const STEP_QUIET: i64 = 1024;
 const IDLE_POLL: Duration = Duration::from_millis(25);
 /// While captures stream in, the indexer rests this many times as long as it
-/// worked (in CPU time), leaving nine tenths of the CPU to capture.
+/// worked, leaving nine tenths of the CPU to capture. Wall time, which
+/// includes the cores it gave way to: resting by its own CPU time instead let
+/// it run more often and cost `full` about a fifth of its throughput.
 const BUSY_REST_FACTOR: u32 = 9;
 /// A step stops early once it has read from the deliveries this long. At nice
-/// 19 on a machine busy with something else, a step can take seconds of wall
-/// time, and its read transaction held that long kept the checkpointer from
-/// trimming the WAL after a burst.
+/// 19 on a machine busy with something else (a build beside Hookscope), a
+/// step took seconds of wall time: its read transaction held that long kept
+/// the checkpointer from trimming the WAL after a burst, and its rest, nine
+/// times as long, left search and the signature badges further behind the
+/// busier the machine was.
 const STEP_WALL_BUDGET: Duration = Duration::from_millis(20);
 
 const SCHEMA: &str = "
@@ -126,13 +130,13 @@ impl Indexer {
             .spawn(move || {
                 lowest_priority();
                 while !flag.load(Ordering::Relaxed) {
-                    let started = thread_cpu_time();
+                    let started = Instant::now();
                     let busy = !activity.quiet();
                     let n = if busy { STEP_BUSY } else { STEP_QUIET };
                     match worker.step(n).and_then(|indexed| Ok(worker.analyze_step(n)? || indexed)) {
                         Ok(true) => {
                             if busy {
-                                std::thread::sleep((thread_cpu_time() - started) * BUSY_REST_FACTOR);
+                                std::thread::sleep(started.elapsed() * BUSY_REST_FACTOR);
                             }
                         }
                         Ok(false) => std::thread::sleep(IDLE_POLL),
@@ -345,15 +349,6 @@ fn index_rows(tx: &Transaction, source: &Connection, after: i64, n: i64, upto: i
 /// 0.35 ms to 1.5 ms. A yield per row costs a syscall next to ~20 µs of work.
 fn give_way() {
     std::thread::yield_now();
-}
-
-/// CPU time this thread has used. Rests are measured in it, not in wall time:
-/// on a machine busy with something else (a build beside Hookscope) a step
-/// waits for a core, and a rest nine times its wall time made search and the
-/// signature badges fall further behind the busier the machine was.
-fn thread_cpu_time() -> Duration {
-    let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
-    Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
 }
 
 /// Indexing is the first thing to give way when the machine is busy: the
