@@ -20,6 +20,8 @@ pub const FLAG_TRUNCATED: i64 = 1;
 pub const FLAG_PINNED: i64 = 2;
 
 pub const MAX_PAGE: u32 = 1000;
+/// A search that could not reach the newest deliveries counts them up to this.
+pub const UNSEARCHED_CAP: u32 = 10_000;
 
 /// The insert a group's deliveries share (the writer prepares it once per group).
 pub fn insert_statement<'t>(tx: &'t Transaction) -> rusqlite::Result<CachedStatement<'t>> {
@@ -135,7 +137,8 @@ pub struct Page<T = DeliverySummary> {
     /// The cursor for the next (older) page, if there is one.
     pub next: Option<String>,
     /// Full-text searches only: how many of the newest deliveries the search
-    /// index had not reached, so were not searched.
+    /// index had not reached, so were not searched; counted up to
+    /// [`UNSEARCHED_CAP`] (which means that many or more).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unsearched: Option<u64>,
 }
@@ -282,6 +285,15 @@ pub fn list_between(conn: &Connection, after: i64, upto: i64, limit: u32) -> Res
 pub fn count_between(conn: &Connection, after: i64, upto: i64) -> Result<u64> {
     let n: i64 =
         conn.query_row("SELECT count(*) FROM deliveries WHERE seq > ?1 AND seq <= ?2", [after, upto], |r| r.get(0))?;
+    Ok(n as u64)
+}
+
+/// How many deliveries have `seq > after`, counted up to `cap`: the rows
+/// counted are walked, and after a flood there can be a million.
+pub fn count_newer(conn: &Connection, after: i64, cap: u32) -> Result<u64> {
+    let n: i64 = conn
+        .prepare_cached("SELECT count(*) FROM (SELECT 1 FROM deliveries WHERE seq > ?1 LIMIT ?2)")?
+        .query_row(params![after, cap], |r| r.get(0))?;
     Ok(n as u64)
 }
 

@@ -262,15 +262,26 @@ impl Store {
 
     pub async fn list(&self, filter: ListFilter) -> Result<Page> {
         let full_text = filter.text.as_deref().and_then(search::to_fts_query).is_some();
-        let unsearched = if full_text { Some(self.index_catch_up(SEARCH_CATCH_UP).await) } else { None };
-        let mut page = self.inner.readers.run(move |c| deliveries::list_deliveries(c, &filter)).await?;
-        page.unsearched = unsearched;
-        Ok(page)
+        let lagging = if full_text { self.index_catch_up(SEARCH_CATCH_UP).await } else { None };
+        self.inner
+            .readers
+            .run(move |c| {
+                let mut page = deliveries::list_deliveries(c, &filter)?;
+                if full_text {
+                    let unsearched = match lagging {
+                        Some(indexed) => deliveries::count_newer(c, indexed, deliveries::UNSEARCHED_CAP)?,
+                        None => 0,
+                    };
+                    page.unsearched = Some(unsearched);
+                }
+                Ok(page)
+            })
+            .await
     }
 
     /// Waits up to `deadline` for the search index to reach every delivery
-    /// committed so far; returns how many it has not reached.
-    async fn index_catch_up(&self, deadline: Duration) -> u64 {
+    /// committed so far. `None` when it has; otherwise the seq it reached.
+    async fn index_catch_up(&self, deadline: Duration) -> Option<i64> {
         let target = self.inner.committed.borrow().last_seq;
         let indexed = || self.inner.search.indexed.load(Ordering::Relaxed);
         let reached = async {
@@ -279,7 +290,8 @@ impl Store {
             }
         };
         let _ = tokio::time::timeout(deadline, reached).await;
-        target.saturating_sub(indexed()).max(0) as u64
+        let indexed = indexed();
+        (indexed < target).then_some(indexed)
     }
 
     pub async fn get(&self, id: DeliveryId) -> Result<Delivery> {

@@ -88,7 +88,7 @@ export interface Endpoint {
 export interface Page {
   items: Summary[];
   next: string | null;
-  /** Full-text searches only: newest deliveries the index had not reached. */
+  /** Full-text searches only: newest deliveries the index had not reached, up to 10,000. */
   unsearched?: number;
 }
 
