@@ -23,7 +23,7 @@ use rusqlite::{Connection, OpenFlags};
 use tokio::sync::{Semaphore, oneshot, watch};
 
 pub use checkpoint::KEEP as WAL_KEEP;
-pub use deliveries::{ListFilter, MAX_PAGE, Page, StatusFilter};
+pub use deliveries::{ListFilter, MAX_PAGE, Page, StatusFilter, UNSEARCHED_CAP};
 pub use migrate::SCHEMA_VERSION;
 pub use readers::Readers;
 pub use stats::Stats;

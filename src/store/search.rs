@@ -29,22 +29,37 @@ use crate::model::decode_headers;
 /// Bodies are indexed up to this many bytes: enough to find an event by any
 /// field of a normal payload without a 25 MiB body stalling the index.
 const MAX_INDEXED_BODY: usize = 1024 * 1024;
-/// Deliveries per step while captures stream in, and while they pause.
-const STEP_BUSY: i64 = 32;
-const STEP_QUIET: i64 = 1024;
+/// How a step runs.
+#[derive(Clone, Copy)]
+struct Pace {
+    /// Deliveries per step.
+    rows: i64,
+    /// Whether to give up the CPU after every row (see [`give_way`]).
+    polite: bool,
+}
+/// While captures stream in: small steps, the CPU given up after each row.
+const BUSY: Pace = Pace { rows: 32, polite: true };
+/// While they pause: large steps straight through. Yielding here too made a
+/// starved indexer (beside a build, say) wait a whole scheduler turn per row:
+/// 40 rows/s beside two CPU hogs.
+const QUIET: Pace = Pace { rows: 1024, polite: false };
 const IDLE_POLL: Duration = Duration::from_millis(25);
 /// While captures stream in, the indexer rests this many times as long as it
-/// worked, leaving nine tenths of the CPU to capture. Wall time, which
-/// includes the cores it gave way to: resting by its own CPU time instead let
-/// it run more often and cost `full` about a fifth of its throughput.
+/// worked, leaving nine tenths of the CPU to capture; up to [`MAX_BUSY_REST`].
 const BUSY_REST_FACTOR: u32 = 9;
+/// On a machine busy with something else a 32-row step can take a second of
+/// wall time (a scheduler turn for every row it gives way), and a rest nine
+/// times that left search and the signature badges ever further behind.
+const MAX_BUSY_REST: Duration = Duration::from_millis(100);
 /// A step stops early once it has read from the deliveries this long. At nice
 /// 19 on a machine busy with something else (a build beside Hookscope), a
-/// step took seconds of wall time: its read transaction held that long kept
-/// the checkpointer from trimming the WAL after a burst, and its rest, nine
-/// times as long, left search and the signature badges further behind the
-/// busier the machine was.
+/// step took seconds of wall time, and its read transaction held that long
+/// kept the checkpointer from trimming the WAL after a burst.
 const STEP_WALL_BUDGET: Duration = Duration::from_millis(20);
+/// Rows a step does before its budget counts: on a starved machine one row
+/// alone outlasts the budget, and one-row steps spent most of the indexer's
+/// sliver of CPU on committing (50 rows/s beside two CPU hogs).
+const STEP_MIN_ROWS: i64 = 64;
 
 const SCHEMA: &str = "
 CREATE VIRTUAL TABLE IF NOT EXISTS delivery_fts USING fts5 (
@@ -132,11 +147,11 @@ impl Indexer {
                 while !flag.load(Ordering::Relaxed) {
                     let started = Instant::now();
                     let busy = !activity.quiet();
-                    let n = if busy { STEP_BUSY } else { STEP_QUIET };
-                    match worker.step(n).and_then(|indexed| Ok(worker.analyze_step(n)? || indexed)) {
+                    let pace = if busy { BUSY } else { QUIET };
+                    match worker.step(pace).and_then(|indexed| Ok(worker.analyze_step(pace)? || indexed)) {
                         Ok(true) => {
                             if busy {
-                                std::thread::sleep(started.elapsed() * BUSY_REST_FACTOR);
+                                std::thread::sleep((started.elapsed() * BUSY_REST_FACTOR).min(MAX_BUSY_REST));
                             }
                         }
                         Ok(false) => std::thread::sleep(IDLE_POLL),
@@ -179,7 +194,7 @@ struct Worker {
 
 impl Worker {
     /// One step of deletions, then one of new deliveries; whether it did anything.
-    fn step(&mut self, n: i64) -> Result<bool> {
+    fn step(&mut self, pace: Pace) -> Result<bool> {
         let deletes_done = self.progress.deletes_done.load(Ordering::Relaxed);
         let indexed = self.progress.indexed.load(Ordering::Relaxed);
         let deletes: Vec<(i64, i64, String)> = self
@@ -199,7 +214,7 @@ impl Worker {
                     self.progress.analyzed.store(0, Ordering::Relaxed);
                     let mut from = 0;
                     loop {
-                        let step = index_rows(&tx, &self.source, from, 1024, indexed)?;
+                        let step = index_rows(&tx, &self.source, from, QUIET, indexed)?;
                         if step.count == 0 {
                             break;
                         }
@@ -225,7 +240,7 @@ impl Worker {
             return Ok(false);
         }
         let tx = self.index.transaction()?;
-        let step = index_rows(&tx, &self.source, indexed, n, upto)?;
+        let step = index_rows(&tx, &self.source, indexed, pace, upto)?;
         let next = if step.ran_out { upto } else { step.last };
         write_progress(&tx, "indexed", next)?;
         tx.commit()?;
@@ -235,7 +250,7 @@ impl Worker {
 
     /// One step of inspection: provider, event id and verdict of the next
     /// deliveries. New endpoint settings start it over from the beginning.
-    fn analyze_step(&mut self, n: i64) -> Result<bool> {
+    fn analyze_step(&mut self, pace: Pace) -> Result<bool> {
         let version = self.committed.borrow().endpoints;
         if version != self.progress.endpoints_seen.load(Ordering::Relaxed) {
             self.endpoints = super::endpoints::list_endpoints(&self.source)?;
@@ -256,7 +271,7 @@ impl Worker {
         let mut insert = tx.prepare_cached(
             "INSERT OR REPLACE INTO analysis (seq, provider, event_id, verdict) VALUES (?1, ?2, ?3, ?4)",
         )?;
-        let mut rows = select.query(params![analyzed, upto, n])?;
+        let mut rows = select.query(params![analyzed, upto, pace.rows])?;
         let until = Instant::now() + STEP_WALL_BUDGET;
         let (mut last, mut count, mut ran_out) = (analyzed, 0, true);
         while let Some(row) = rows.next()? {
@@ -278,8 +293,10 @@ impl Worker {
             insert.execute(params![seq, found.provider.map(|p| p.to_string()), found.event_id, verdict.flatten()])?;
             last = seq;
             count += 1;
-            give_way();
-            if Instant::now() >= until {
+            if pace.polite {
+                give_way();
+            }
+            if count >= STEP_MIN_ROWS && Instant::now() >= until {
                 ran_out = false;
                 break;
             }
@@ -287,9 +304,9 @@ impl Worker {
         drop(rows);
         drop(insert);
         // Rows up to `upto` are all visible to the query, so running out of
-        // them (before LIMIT `n`) means every one is analyzed, even if the
+        // them (before the LIMIT) means every one is analyzed, even if the
         // newest were deleted.
-        let next = if ran_out && count < n { upto } else { last };
+        let next = if ran_out && count < pace.rows { upto } else { last };
         write_progress(&tx, "analyzed", next)?;
         tx.commit()?;
         self.progress.analyzed.store(next, Ordering::Relaxed);
@@ -302,21 +319,21 @@ struct Step {
     /// The last seq indexed, or where the step started if there were none.
     last: i64,
     count: i64,
-    /// Whether it reached the end of the range (rather than `n` rows or the
-    /// step's time budget).
+    /// Whether it reached the end of the range (rather than the step's rows
+    /// or its time budget).
     ran_out: bool,
 }
 
-/// Indexes up to `n` deliveries with `after < seq <= upto`, for at most
-/// [`STEP_WALL_BUDGET`].
-fn index_rows(tx: &Transaction, source: &Connection, after: i64, n: i64, upto: i64) -> rusqlite::Result<Step> {
+/// Indexes the deliveries with `after < seq <= upto`, as many as `pace` has
+/// rows and [`STEP_WALL_BUDGET`] allows.
+fn index_rows(tx: &Transaction, source: &Connection, after: i64, pace: Pace, upto: i64) -> rusqlite::Result<Step> {
     let mut select = source.prepare_cached(
         "SELECT seq, path, query, headers, body FROM deliveries WHERE seq > ?1 AND seq <= ?2 ORDER BY seq LIMIT ?3",
     )?;
     let mut insert =
         tx.prepare_cached("INSERT INTO delivery_fts (rowid, path, headers, body) VALUES (?1, ?2, ?3, ?4)")?;
     let mut by_path = tx.prepare_cached("INSERT OR IGNORE INTO path_index (path, seq) VALUES (?1, ?2)")?;
-    let mut rows = select.query(params![after, upto, n])?;
+    let mut rows = select.query(params![after, upto, pace.rows])?;
     let until = Instant::now() + STEP_WALL_BUDGET;
     let mut step = Step { last: after, count: 0, ran_out: true };
     while let Some(row) = rows.next()? {
@@ -332,14 +349,16 @@ fn index_rows(tx: &Transaction, source: &Connection, after: i64, n: i64, upto: i
         insert.execute(params![seq, target, headers, indexable_text(row.get_ref(4)?.as_blob()?)])?;
         step.last = seq;
         step.count += 1;
-        give_way();
-        if Instant::now() >= until {
+        if pace.polite {
+            give_way();
+        }
+        if step.count >= STEP_MIN_ROWS && Instant::now() >= until {
             step.ran_out = false;
             break;
         }
     }
-    // LIMIT `n` ends the query too, with rows left in the range.
-    step.ran_out &= step.count < n;
+    // The LIMIT ends the query too, with rows left in the range.
+    step.ran_out &= step.count < pace.rows;
     Ok(step)
 }
 

@@ -1,7 +1,7 @@
 //! The store on real SQLite files: schema, migrations, reopening.
 
 use hookscope::model::{NewDelivery, Response};
-use hookscope::store::{Durability, SCHEMA_VERSION, Store, StoreConfig, WAL_KEEP};
+use hookscope::store::{Durability, ListFilter, SCHEMA_VERSION, Store, StoreConfig, UNSEARCHED_CAP, WAL_KEEP};
 
 fn delivery(path: &str, body: &[u8]) -> NewDelivery {
     NewDelivery {
@@ -145,4 +145,63 @@ fn the_search_indexer_runs_at_the_lowest_priority() {
     // Thread names are cut to 15 bytes in /proc: "hookscope-writer" shows as this.
     assert_eq!(nice_of("hookscope-write"), Some(0), "the writer is not");
     drop(store);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_search_that_outruns_the_indexer_counts_what_it_could_not_search() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    use std::time::{Duration, Instant};
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(StoreConfig::new(dir.path().join("lag.db"))).unwrap();
+    let sent = Arc::new(AtomicU64::new(0));
+    // Receive times 1 ms apart, as in a real flood: seq is the receive time
+    // in µs, and what a search reports must count deliveries, not µs.
+    let counter = sent.clone();
+    let insert = move |store: &Store, word: &str| {
+        let i = counter.fetch_add(1, Ordering::Relaxed);
+        let mut d = delivery(&format!("/flood/{i}"), format!("{{\"w\":\"{word}\"}}").as_bytes());
+        d.received_at_us = 1_800_000_000_000_000 + i as i64 * 1000;
+        let store = store.clone();
+        async move { store.insert(d).await.unwrap() }
+    };
+    futures_util::future::join_all((0..2000).map(|_| insert(&store, "hay"))).await;
+    insert(&store, "needle").await;
+    // Captures keep coming (about 10,000/s) while the search waits, so the
+    // indexer stays in its small steps with long rests, behind.
+    let stop = Arc::new(AtomicBool::new(false));
+    let trickle = {
+        let (store, stop) = (store.clone(), stop.clone());
+        let batch = move || futures_util::future::join_all((0..100).map(|_| insert(&store, "hay")));
+        tokio::spawn(async move {
+            while !stop.load(Ordering::Relaxed) {
+                batch().await;
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
+    };
+    let search = ListFilter { limit: 10, text: Some("needle".into()), ..Default::default() };
+    let page = store.list(search.clone()).await.unwrap();
+    stop.store(true, Ordering::Relaxed);
+    trickle.await.unwrap();
+    let first = page.unsearched.expect("a full-text search says what it could not search");
+    let stored = sent.load(Ordering::Relaxed);
+    assert!(first > 0, "the indexer was behind the captures");
+    assert!(first <= stored.min(UNSEARCHED_CAP.into()), "{first} counts deliveries (of {stored} stored)");
+
+    // Generous: under a CPU hog the nice-19 indexer gets a sliver of a core.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let page = store.list(search.clone()).await.unwrap();
+        if page.unsearched == Some(0) {
+            assert_eq!(page.items.len(), 1, "once caught up, the search finds the one delivery");
+            assert_eq!(page.items[0].path, "/flood/2000");
+            break;
+        }
+        assert!(Instant::now() < deadline, "the index catches up ({:?} left)", page.unsearched);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let plain = store.list(ListFilter { limit: 10, ..Default::default() }).await.unwrap();
+    assert_eq!(plain.unsearched, None, "only full-text searches report it");
 }
