@@ -35,8 +35,10 @@ export class Deliveries {
   private gap = false;
   /** Rows that arrived while a reload was in flight, newest first; `null` when none is. */
   private heldForReload: Summary[] | null = null;
-  /** Something arrived during a reload that the held rows cannot carry: reload once more. */
+  /** Arrived during a reload with no row to hold (the batch did not carry it): reload once more. */
   private reloadAgain = false;
+  /** Arrived during a reload under a full-text search, which only the store can decide. */
+  private heldUndecided = 0;
   private statsTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private backend: Backend) {}
@@ -81,6 +83,7 @@ export class Deliveries {
     // The page may have been read before rows whose events come while it is on its way.
     this.heldForReload = [];
     this.reloadAgain = false;
+    this.heldUndecided = 0;
     try {
       const page = await this.backend.list({ ...toQuery(this.filters), limit: PAGE_SIZE });
       if (generation !== this.generation) return;
@@ -93,8 +96,9 @@ export class Deliveries {
       // After a flood the index lags; search again until it has caught up.
       if (this.unsearched > 0) setTimeout(() => generation === this.generation && void this.reload(), 1000);
       this.pending = [];
-      this.pendingCount = 0;
-      this.gap = false;
+      // Under a full-text search, what came meanwhile is offered, not fetched.
+      this.pendingCount = this.heldUndecided;
+      this.gap = this.heldUndecided > 0;
       this.loaded = true;
     } catch (e) {
       if (generation === this.generation) {
@@ -175,7 +179,12 @@ export class Deliveries {
   /** Keeps a batch that came during a reload, to be merged with the page when it lands. */
   private holdForReload(batch: Extract<EventBatch, { type: 'deliveries' }>) {
     const verdicts = isFiltered(this.filters) ? batch.items.map((s) => matches(this.filters, s)) : null;
-    if (batch.count > batch.items.length || verdicts?.some((v) => v === null)) this.reloadAgain = true;
+    if (verdicts?.some((v) => v === null)) {
+      // Reloading for these would reload all through a flood; count them for the pill.
+      this.heldUndecided += batch.count;
+      return;
+    }
+    if (!verdicts && batch.count > batch.items.length) this.reloadAgain = true;
     const rows = verdicts ? batch.items.filter((_, i) => verdicts[i]) : batch.items;
     this.heldForReload = rows.concat(this.heldForReload ?? []);
   }

@@ -77,4 +77,17 @@ describe('a reload racing live events', () => {
     expect(deliveries.items).toHaveLength(3);
     expect(replies).toHaveLength(2);
   });
+
+  it('under a full-text search, offers what came during the reload instead of reloading again', async () => {
+    const { backend, replies, emit } = scripted();
+    const deliveries = new Deliveries(backend);
+    await deliveries.start();
+    deliveries.setFilters({ q: 'invoice', method: '', status: '', path: '' });
+    emit({ type: 'deliveries', count: 40, items: [summary(41), summary(40)] });
+    replies[0]({ items: [summary(7)], next: null });
+    await settle();
+    expect(replies).toHaveLength(1);
+    expect(deliveries.items.map((s) => s.path)).toEqual(['/hook/7']);
+    expect(deliveries.pendingCount).toBe(40);
+  });
 });
