@@ -93,8 +93,7 @@ export class Deliveries {
       this.items = held.concat(page.items);
       this.next = page.next;
       this.unsearched = page.unsearched ?? 0;
-      // After a flood the index lags; search again until it has caught up.
-      if (this.unsearched > 0) setTimeout(() => generation === this.generation && void this.reload(), 1000);
+      if (this.unsearched > 0) this.searchAgainSoon(generation);
       this.pending = [];
       // Under a full-text search, what came meanwhile is offered, not fetched.
       this.pendingCount = this.heldUndecided;
@@ -174,6 +173,16 @@ export class Deliveries {
       this.pending = fresh.concat(this.pending).slice(0, 5000);
       this.pendingCount += fresh.length + missed;
     }
+  }
+
+  /** After a flood the index lags: search again each second until it has
+   * caught up, but not under a user scrolled down the results. */
+  private searchAgainSoon(generation: number) {
+    setTimeout(() => {
+      if (generation !== this.generation) return;
+      if (this.atTop) void this.reload();
+      else this.searchAgainSoon(generation);
+    }, 1000);
   }
 
   /** Keeps a batch that came during a reload, to be merged with the page when it lands. */

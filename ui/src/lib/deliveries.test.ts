@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Backend } from './backend';
 import { Deliveries } from './deliveries.svelte';
 import type { CoreStatus, EventBatch, Page, Summary } from './types';
@@ -89,5 +89,30 @@ describe('a reload racing live events', () => {
     expect(replies).toHaveLength(1);
     expect(deliveries.items.map((s) => s.path)).toEqual(['/hook/7']);
     expect(deliveries.pendingCount).toBe(40);
+  });
+
+  it('searches again while the index lags, but not under a user scrolled down the results', async () => {
+    vi.useFakeTimers();
+    try {
+      const { backend, replies } = scripted();
+      const deliveries = new Deliveries(backend);
+      await deliveries.start();
+      deliveries.setFilters({ q: 'invoice', method: '', status: '', path: '' });
+      replies[0]({ items: [summary(7)], next: null, unsearched: 300 });
+      await vi.advanceTimersByTimeAsync(0);
+      expect(deliveries.unsearched).toBe(300);
+      deliveries.atTop = false;
+      await vi.advanceTimersByTimeAsync(3000);
+      expect(replies).toHaveLength(1);
+      deliveries.atTop = true;
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(replies).toHaveLength(2);
+      replies[1]({ items: [summary(9), summary(7)], next: null, unsearched: 0 });
+      await vi.advanceTimersByTimeAsync(5000);
+      expect(deliveries.unsearched).toBe(0);
+      expect(replies).toHaveLength(2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
