@@ -221,16 +221,13 @@ impl Store {
         self.request(Command::Flush).await?;
         let target = *self.inner.committed.borrow();
         let search = &self.inner.search;
-        let caught_up = async {
-            while search.indexed.load(Ordering::Relaxed) < target.last_seq
-                || search.analyzed.load(Ordering::Relaxed) < target.last_seq
-                || search.endpoints_seen.load(Ordering::Relaxed) < target.endpoints
-                || search.deletes_done.load(Ordering::Relaxed) < target.delete_log
-            {
-                tokio::time::sleep(Duration::from_millis(5)).await;
-            }
+        let caught_up = || {
+            search.indexed.load(Ordering::Relaxed) >= target.last_seq
+                && search.analyzed.load(Ordering::Relaxed) >= target.last_seq
+                && search.endpoints_seen.load(Ordering::Relaxed) >= target.endpoints
+                && search.deletes_done.load(Ordering::Relaxed) >= target.delete_log
         };
-        tokio::time::timeout(FLUSH_DEADLINE, caught_up).await.map_err(|_| Error::StoreTimeout)
+        if poll_until(FLUSH_DEADLINE, caught_up).await { Ok(()) } else { Err(Error::StoreTimeout) }
     }
 
     /// Adds or replaces the settings for a path prefix.
@@ -284,14 +281,7 @@ impl Store {
     async fn index_catch_up(&self, deadline: Duration) -> Option<i64> {
         let target = self.inner.committed.borrow().last_seq;
         let indexed = || self.inner.search.indexed.load(Ordering::Relaxed);
-        let reached = async {
-            while indexed() < target {
-                tokio::time::sleep(Duration::from_millis(5)).await;
-            }
-        };
-        let _ = tokio::time::timeout(deadline, reached).await;
-        let indexed = indexed();
-        (indexed < target).then_some(indexed)
+        if poll_until(deadline, || indexed() >= target).await { None } else { Some(indexed()) }
     }
 
     pub async fn get(&self, id: DeliveryId) -> Result<Delivery> {
@@ -317,6 +307,17 @@ impl Store {
         self.send(make(reply))?;
         rx.await.map_err(|_| Error::StoreClosed)?
     }
+}
+
+/// Waits until `done` (the indexer's progress is in atomics, with nothing to
+/// wake on), for at most `deadline`; whether it came true.
+async fn poll_until(deadline: Duration, done: impl Fn() -> bool) -> bool {
+    let reached = async {
+        while !done() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    };
+    tokio::time::timeout(deadline, reached).await.is_ok()
 }
 
 /// A file next to the database, named by a suffix as SQLite names its own

@@ -272,8 +272,8 @@ impl Worker {
             "INSERT OR REPLACE INTO analysis (seq, provider, event_id, verdict) VALUES (?1, ?2, ?3, ?4)",
         )?;
         let mut rows = select.query(params![analyzed, upto, pace.rows])?;
-        let until = Instant::now() + STEP_WALL_BUDGET;
-        let (mut last, mut count, mut ran_out) = (analyzed, 0, true);
+        let mut allowance = Allowance::new(pace);
+        let mut last = analyzed;
         while let Some(row) = rows.next()? {
             let seq: i64 = row.get(0)?;
             let method: String = row.get(1)?;
@@ -292,25 +292,51 @@ impl Worker {
             let verdict = found.verdict.map(|v| serde_json::to_value(v.kind).ok()?.as_str().map(str::to_owned));
             insert.execute(params![seq, found.provider.map(|p| p.to_string()), found.event_id, verdict.flatten()])?;
             last = seq;
-            count += 1;
-            if pace.polite {
-                give_way();
-            }
-            if count >= STEP_MIN_ROWS && Instant::now() >= until {
-                ran_out = false;
+            if allowance.row_done() {
                 break;
             }
         }
         drop(rows);
         drop(insert);
         // Rows up to `upto` are all visible to the query, so running out of
-        // them (before the LIMIT) means every one is analyzed, even if the
-        // newest were deleted.
-        let next = if ran_out && count < pace.rows { upto } else { last };
+        // them means every one is analyzed, even if the newest were deleted.
+        let next = if allowance.ran_out() { upto } else { last };
         write_progress(&tx, "analyzed", next)?;
         tx.commit()?;
         self.progress.analyzed.store(next, Ordering::Relaxed);
         Ok(true)
+    }
+}
+
+/// One step's allowance: `pace.rows` (the query's LIMIT) and, once it has
+/// done [`STEP_MIN_ROWS`], [`STEP_WALL_BUDGET`] of reading.
+struct Allowance {
+    pace: Pace,
+    until: Instant,
+    done: i64,
+    cut: bool,
+}
+
+impl Allowance {
+    fn new(pace: Pace) -> Self {
+        Allowance { pace, until: Instant::now() + STEP_WALL_BUDGET, done: 0, cut: false }
+    }
+
+    /// Counts a row done (giving way if the pace asks); whether the step
+    /// stops here.
+    fn row_done(&mut self) -> bool {
+        self.done += 1;
+        if self.pace.polite {
+            give_way();
+        }
+        self.cut = self.done >= STEP_MIN_ROWS && Instant::now() >= self.until;
+        self.cut
+    }
+
+    /// Whether the query ran out of rows in its range: the step was neither
+    /// cut short nor ended by the LIMIT with rows left.
+    fn ran_out(&self) -> bool {
+        !self.cut && self.done < self.pace.rows
     }
 }
 
@@ -334,8 +360,8 @@ fn index_rows(tx: &Transaction, source: &Connection, after: i64, pace: Pace, upt
         tx.prepare_cached("INSERT INTO delivery_fts (rowid, path, headers, body) VALUES (?1, ?2, ?3, ?4)")?;
     let mut by_path = tx.prepare_cached("INSERT OR IGNORE INTO path_index (path, seq) VALUES (?1, ?2)")?;
     let mut rows = select.query(params![after, upto, pace.rows])?;
-    let until = Instant::now() + STEP_WALL_BUDGET;
-    let mut step = Step { last: after, count: 0, ran_out: true };
+    let mut allowance = Allowance::new(pace);
+    let mut last = after;
     while let Some(row) = rows.next()? {
         let seq: i64 = row.get(0)?;
         let path: String = row.get(1)?;
@@ -347,19 +373,12 @@ fn index_rows(tx: &Transaction, source: &Connection, after: i64, pace: Pace, upt
         };
         let headers = String::from_utf8_lossy(row.get_ref(3)?.as_blob()?).into_owned();
         insert.execute(params![seq, target, headers, indexable_text(row.get_ref(4)?.as_blob()?)])?;
-        step.last = seq;
-        step.count += 1;
-        if pace.polite {
-            give_way();
-        }
-        if step.count >= STEP_MIN_ROWS && Instant::now() >= until {
-            step.ran_out = false;
+        last = seq;
+        if allowance.row_done() {
             break;
         }
     }
-    // The LIMIT ends the query too, with rows left in the range.
-    step.ran_out &= step.count < pace.rows;
-    Ok(step)
+    Ok(Step { last, count: allowance.done, ran_out: allowance.ran_out() })
 }
 
 /// Lets a capture thread that woke on this CPU run now rather than at the end

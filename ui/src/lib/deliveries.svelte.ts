@@ -144,22 +144,15 @@ export class Deliveries {
       return;
     }
     if (!this.loaded) return;
-    let fresh: Summary[];
-    if (isFiltered(this.filters)) {
-      const verdicts = batch.items.map((s) => matches(this.filters, s));
-      if (verdicts.some((v) => v === null)) {
-        // Full-text search: the store decides; offer a reload instead.
-        this.pendingCount += batch.count;
-        this.gap = true;
-        return;
-      }
-      fresh = batch.items.filter((_, i) => verdicts[i]);
-    } else {
-      fresh = batch.items;
+    const { rows, missed } = triage(this.filters, batch);
+    if (!rows) {
+      // Full-text search: the store decides; offer a reload instead.
+      this.pendingCount += batch.count;
+      this.gap = true;
+      return;
     }
     const known = new Set(this.items.slice(0, 1000).map((s) => s.id));
-    fresh = fresh.filter((s) => !known.has(s.id));
-    const missed = isFiltered(this.filters) ? 0 : batch.count - batch.items.length;
+    const fresh = rows.filter((s) => !known.has(s.id));
     if (this.atTop && !this.gap && this.pending.length === 0) {
       if (missed > 0) {
         void this.reload();
@@ -186,15 +179,14 @@ export class Deliveries {
   }
 
   /** Keeps a batch that came during a reload, to be merged with the page when it lands. */
-  private holdForReload(batch: Extract<EventBatch, { type: 'deliveries' }>) {
-    const verdicts = isFiltered(this.filters) ? batch.items.map((s) => matches(this.filters, s)) : null;
-    if (verdicts?.some((v) => v === null)) {
+  private holdForReload(batch: DeliveriesBatch) {
+    const { rows, missed } = triage(this.filters, batch);
+    if (!rows) {
       // Reloading for these would reload all through a flood; count them for the pill.
       this.heldUndecided += batch.count;
       return;
     }
-    if (!verdicts && batch.count > batch.items.length) this.reloadAgain = true;
-    const rows = verdicts ? batch.items.filter((_, i) => verdicts[i]) : batch.items;
+    if (missed > 0) this.reloadAgain = true;
     this.heldForReload = rows.concat(this.heldForReload ?? []);
   }
 
@@ -255,4 +247,16 @@ export class Deliveries {
       .then((s) => (this.stats = s))
       .catch(() => {});
   }
+}
+
+type DeliveriesBatch = Extract<EventBatch, { type: 'deliveries' }>;
+
+/** What a live batch means under `filters`: the rows that match (`null` under
+ * a full-text search, which only the store can decide), and how many rows of
+ * an unfiltered list it did not carry. */
+function triage(filters: Filters, batch: DeliveriesBatch): { rows: Summary[] | null; missed: number } {
+  if (!isFiltered(filters)) return { rows: batch.items, missed: batch.count - batch.items.length };
+  const verdicts = batch.items.map((s) => matches(filters, s));
+  if (verdicts.some((v) => v === null)) return { rows: null, missed: 0 };
+  return { rows: batch.items.filter((_, i) => verdicts[i]), missed: 0 };
 }

@@ -36,13 +36,19 @@ function scripted() {
   return { backend, replies, emit: (batch: EventBatch) => emit(batch) };
 }
 
+/** The list's state over a scripted backend, started. */
+async function started() {
+  const { backend, replies, emit } = scripted();
+  const deliveries = new Deliveries(backend);
+  await deliveries.start();
+  return { deliveries, replies, emit };
+}
+
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 describe('a reload racing live events', () => {
   it('keeps a row whose event came while the page was on its way', async () => {
-    const { backend, replies, emit } = scripted();
-    const deliveries = new Deliveries(backend);
-    await deliveries.start();
+    const { deliveries, replies, emit } = await started();
     emit({ type: 'changed' });
     expect(replies).toHaveLength(1);
     // The page was read before delivery 3 was stored; its event comes first.
@@ -53,9 +59,7 @@ describe('a reload racing live events', () => {
   });
 
   it('does not show a row twice when the page already has it', async () => {
-    const { backend, replies, emit } = scripted();
-    const deliveries = new Deliveries(backend);
-    await deliveries.start();
+    const { deliveries, replies, emit } = await started();
     emit({ type: 'changed' });
     emit({ type: 'deliveries', count: 1, items: [summary(2)] });
     replies[0]({ items: [summary(2), summary(1)], next: null });
@@ -64,9 +68,7 @@ describe('a reload racing live events', () => {
   });
 
   it('reloads once more when a batch during the reload did not carry every row', async () => {
-    const { backend, replies, emit } = scripted();
-    const deliveries = new Deliveries(backend);
-    await deliveries.start();
+    const { deliveries, replies, emit } = await started();
     emit({ type: 'changed' });
     emit({ type: 'deliveries', count: 900, items: [summary(900)] });
     replies[0]({ items: [summary(1)], next: null });
@@ -79,9 +81,7 @@ describe('a reload racing live events', () => {
   });
 
   it('under a full-text search, offers what came during the reload instead of reloading again', async () => {
-    const { backend, replies, emit } = scripted();
-    const deliveries = new Deliveries(backend);
-    await deliveries.start();
+    const { deliveries, replies, emit } = await started();
     deliveries.setFilters({ q: 'invoice', method: '', status: '', path: '' });
     emit({ type: 'deliveries', count: 40, items: [summary(41), summary(40)] });
     replies[0]({ items: [summary(7)], next: null });
@@ -94,9 +94,7 @@ describe('a reload racing live events', () => {
   it('searches again while the index lags, but not under a user scrolled down the results', async () => {
     vi.useFakeTimers();
     try {
-      const { backend, replies } = scripted();
-      const deliveries = new Deliveries(backend);
-      await deliveries.start();
+      const { deliveries, replies } = await started();
       deliveries.setFilters({ q: 'invoice', method: '', status: '', path: '' });
       replies[0]({ items: [summary(7)], next: null, unsearched: 300 });
       await vi.advanceTimersByTimeAsync(0);
