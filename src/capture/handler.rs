@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
@@ -25,6 +25,12 @@ pub const TRUNCATED_KEEP: usize = 64 * 1024;
 /// Seconds a sender should wait before retrying after a 503.
 const RETRY_AFTER_SECS: &str = "5";
 
+/// The most of a refused body read and thrown away after the 413: room for a
+/// sender well over the default 25 MiB limit, yet a sender with a huge or
+/// endless body can't keep us reading. A declared `Content-Length` bounds it
+/// too, as hyper ends the body there.
+const LINGER_MAX_BYTES: u64 = 64 * 1024 * 1024;
+
 enum BodyRead {
     Complete(Vec<u8>),
     TooLarge { kept: Vec<u8>, size: u64 },
@@ -37,7 +43,7 @@ pub(super) async fn capture(State(state): State<Arc<CaptureState>>, req: Request
     let received_at_us = now_us();
     let remote_addr = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.to_string());
     let tap = req.extensions().get::<SharedTap>().cloned();
-    let (parts, body) = req.into_parts();
+    let (parts, mut incoming) = req.into_parts();
     let method = parts.method.as_str().to_owned();
     let head = tap.as_ref().and_then(|t| t.lock().ok()?.take());
     let headers = head
@@ -47,11 +53,14 @@ pub(super) async fn capture(State(state): State<Arc<CaptureState>>, req: Request
     let config = &state.config;
     let declared = parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     let mut buf = Vec::new();
-    let outcome =
-        match tokio::time::timeout(config.body_timeout, read_body(body, config.max_body, declared, &mut buf)).await {
-            Ok(outcome) => outcome,
-            Err(_) => BodyRead::TimedOut(std::mem::take(&mut buf)),
-        };
+    let read = read_body(&mut incoming, config.max_body, declared, &mut buf);
+    let outcome = match tokio::time::timeout(config.body_timeout, read).await {
+        Ok(outcome) => outcome,
+        Err(_) => BodyRead::TimedOut(std::mem::take(&mut buf)),
+    };
+    // Only a refused oversize body is still on the wire and worth draining; a
+    // timed-out or broken one is not coming.
+    let leftover = matches!(outcome, BodyRead::TooLarge { .. }).then_some(incoming);
     if let Some(tap) = &tap
         && let Ok(mut tap) = tap.lock()
     {
@@ -120,12 +129,37 @@ pub(super) async fn capture(State(state): State<Arc<CaptureState>>, req: Request
                     resp.headers_mut().insert(name, value);
                 }
             }
+            if let Some(rest) = leftover {
+                tokio::spawn(linger(rest, config.linger_idle, config.linger_timeout));
+            }
             resp
         }
     }
 }
 
-async fn read_body(mut body: Body, max: u64, declared: Option<u64>, buf: &mut Vec<u8>) -> BodyRead {
+/// Reads and discards the rest of a refused body while the 413 goes out, the
+/// way nginx's lingering close does. hyper gives up on a body nobody reads and
+/// closes the socket with the sender's bytes unread, so the kernel answers with
+/// a reset: a sender that writes its whole body before reading (Python's
+/// `http.client`, many SDKs) gets `EPIPE`/`ECONNRESET` and never the 413 (a
+/// reset may also discard it unread). Holding the body keeps hyper reading it;
+/// frames are dropped as they come, so memory stays at one read at a time.
+/// Dropping the body ends the linger, and hyper closes the connection.
+async fn linger(mut rest: Body, idle: Duration, total: Duration) {
+    let drain = async {
+        let mut drained = 0u64;
+        while drained < LINGER_MAX_BYTES {
+            match tokio::time::timeout(idle, rest.frame()).await {
+                Ok(Some(Ok(frame))) => drained += frame.data_ref().map_or(0, |d| d.len() as u64),
+                // Done, broken, or a sender that stalled.
+                _ => break,
+            }
+        }
+    };
+    let _ = tokio::time::timeout(total, drain).await;
+}
+
+async fn read_body(body: &mut Body, max: u64, declared: Option<u64>, buf: &mut Vec<u8>) -> BodyRead {
     if let Some(size) = declared.filter(|&n| n > max) {
         // Don't take in what we will refuse; keep its start for the record.
         while buf.len() < TRUNCATED_KEEP {

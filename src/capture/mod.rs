@@ -37,6 +37,13 @@ pub struct CaptureConfig {
     /// How long to wait for the store before answering 503.
     pub ack_deadline: Duration,
     pub max_headers: usize,
+    /// After a 413, the longest the rest of the body is read and discarded
+    /// before closing, so the sender sees the 413 instead of a reset
+    /// (nginx's `lingering_time` default).
+    pub linger_timeout: Duration,
+    /// After a 413, how long the sender may pause while that rest is drained;
+    /// one that stalled is cut off (nginx's `lingering_timeout` default).
+    pub linger_idle: Duration,
 }
 
 impl Default for CaptureConfig {
@@ -49,6 +56,8 @@ impl Default for CaptureConfig {
             body_timeout: Duration::from_secs(30),
             ack_deadline: Duration::from_secs(10),
             max_headers: 100,
+            linger_timeout: Duration::from_secs(30),
+            linger_idle: Duration::from_secs(5),
         }
     }
 }

@@ -182,6 +182,123 @@ async fn oversized_bodies_get_413_and_a_truncated_record() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_client_that_sends_its_whole_oversized_body_before_reading_gets_the_413() {
+    // Python's http.client and many SDKs write the whole body, then read. The
+    // default 25 MiB limit refuses 30 MiB; the client must still see the 413.
+    let h = Harness::start().await;
+    let size = 30 * 1024 * 1024;
+    let addr = h.capture;
+    let sent = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, String> {
+        use std::io::Read as _;
+        let mut s = std::net::TcpStream::connect(addr).map_err(|e| format!("connect: {e}"))?;
+        s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        s.set_write_timeout(Some(Duration::from_secs(30))).unwrap();
+        let head = format!("POST /whole-body HTTP/1.1\r\nHost: x\r\nContent-Length: {size}\r\n\r\n");
+        s.write_all(head.as_bytes()).map_err(|e| format!("writing the head: {e}"))?;
+        let chunk = vec![b'a'; 64 * 1024];
+        for i in 0..size / chunk.len() {
+            s.write_all(&chunk).map_err(|e| format!("writing body chunk {i}: {e}"))?;
+        }
+        let mut answer = Vec::new();
+        s.read_to_end(&mut answer).map_err(|e| format!("reading the response: {e}"))?;
+        Ok(answer)
+    })
+    .await
+    .unwrap();
+    let answer = sent.unwrap_or_else(|e| panic!("the client must write all 30 MiB and read the answer, but: {e}"));
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 413"), "the client reads a 413, got {answer:?}");
+    assert!(answer.to_ascii_lowercase().contains("connection: close"), "the 413 says the connection closes");
+
+    h.flush().await;
+    let page = h.api_get("/api/deliveries").await;
+    let items = page["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "the refused upload is recorded once");
+    assert_eq!(items[0]["status"], 413, "the record shows the 413 sent");
+    assert_eq!(items[0]["truncated"], true, "the record is marked truncated");
+    assert_eq!(items[0]["body_size"], size as u64, "the declared size is recorded");
+    let kept = h.api_bytes(&format!("/api/deliveries/{}/body", items[0]["id"].as_str().unwrap())).await;
+    assert_eq!(kept.len(), hookscope::capture::TRUNCATED_KEEP, "the first 64 KiB are kept");
+    assert!(kept.iter().all(|&b| b == b'a'), "the kept prefix is the sent bytes");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stalled_oversized_upload_gets_its_413_and_is_closed_after_the_linger_idle() {
+    let h = Harness::start_with(|c| {
+        c.capture.max_body = 1024 * 1024;
+        c.capture.linger_idle = Duration::from_millis(200);
+    })
+    .await;
+    let mut stream = TcpStream::connect(h.capture).await.unwrap();
+    let head = format!("POST /stalled HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n", 30 * 1024 * 1024);
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&vec![b'a'; 2 * 1024 * 1024]).await.expect("the part sent is drained, so writing it succeeds");
+    let started = std::time::Instant::now();
+    let (answer, end) = read_until_closed(&mut stream, Duration::from_secs(10)).await;
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 413"), "the stalled sender gets the 413, got {answer:?}");
+    assert!(end.is_ok(), "all it sent was drained, so it sees a clean close, not a reset: {end:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "closed soon after 200 ms of silence, not held open: {:?}",
+        started.elapsed()
+    );
+    h.flush().await;
+    let page = h.api_get("/api/deliveries").await;
+    assert_eq!(page["items"][0]["truncated"], true, "the stalled upload is recorded, truncated");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_trickling_oversized_upload_is_closed_after_the_linger_timeout() {
+    let h = Harness::start_with(|c| {
+        c.capture.max_body = 1024 * 1024;
+        c.capture.linger_timeout = Duration::from_millis(500);
+    })
+    .await;
+    let stream = TcpStream::connect(h.capture).await.unwrap();
+    let (mut reader, mut writer) = stream.into_split();
+    let head = format!("POST /trickle HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n", 30 * 1024 * 1024);
+    writer.write_all(head.as_bytes()).await.unwrap();
+    writer.write_all(&vec![b'a'; 2 * 1024 * 1024]).await.unwrap();
+    let started = std::time::Instant::now();
+    // A sender that never pauses long enough for the idle bound to end it.
+    let trickle = tokio::spawn(async move {
+        while started.elapsed() < Duration::from_secs(10) {
+            if writer.write_all(&[b'a'; 1024]).await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    });
+    let (answer, _) = read_until_closed(&mut reader, Duration::from_secs(10)).await;
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 413"), "the trickling sender gets the 413, got {answer:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "the connection ends at the 500 ms linger bound, not when the sender stops: {:?}",
+        started.elapsed()
+    );
+    trickle.abort();
+}
+
+/// Reads until the server closes (`Ok`) or resets (`Err`) the connection.
+async fn read_until_closed(
+    stream: &mut (impl AsyncReadExt + Unpin),
+    within: Duration,
+) -> (Vec<u8>, std::io::Result<()>) {
+    let mut answer = Vec::new();
+    let mut chunk = [0u8; 8192];
+    loop {
+        let read = tokio::time::timeout(within, stream.read(&mut chunk)).await;
+        match read.expect("the server closes the connection in time") {
+            Ok(0) => return (answer, Ok(())),
+            Ok(n) => answer.extend_from_slice(&chunk[..n]),
+            Err(e) => return (answer, Err(e)),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_full_store_answers_503_and_never_acks_what_it_did_not_keep() {
     // SQLite's max_page_count gives a real SQLITE_FULL without a small disk.
     let h = Harness::start_with(|c| c.store.max_db_bytes = Some(2 * 1024 * 1024)).await;
