@@ -7,9 +7,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+use hookscope::cli::signature::{SignArgs, VerifyArgs, run_sign, run_verify};
 use hookscope::cli::{self, ShowFormat};
 use hookscope::serve::{ServeConfig, default_db_path};
-use hookscope::signature::cli::{SignArgs, VerifyArgs, run_sign, run_verify};
 use hookscope::store::Durability;
 
 // glibc's malloc was a fifth of the capture path's CPU (per-request header,
@@ -75,8 +75,8 @@ struct ServeArgs {
     /// Largest body accepted; larger ones get 413 and a truncated record.
     #[arg(long, default_value_t = 25 * 1024 * 1024)]
     max_body: u64,
-    #[arg(long, value_enum, default_value_t = Durability::Normal)]
-    durability: Durability,
+    #[arg(long, value_enum, default_value_t = DurabilityArg::Normal)]
+    durability: DurabilityArg,
     /// Keep at most this many deliveries (oldest unpinned pruned first).
     #[arg(long, default_value_t = 1_000_000)]
     max_deliveries: u64,
@@ -89,6 +89,24 @@ struct ServeArgs {
     /// The status of the acknowledgement sent once a delivery is stored.
     #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u16).range(200..300))]
     ack_status: u16,
+}
+
+/// `--durability`: the store's [`Durability`], spelled for the command line.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum DurabilityArg {
+    /// fsync at checkpoints only: survives a killed process, not a power cut.
+    Normal,
+    /// fsync every group commit: survives a power cut.
+    Full,
+}
+
+impl From<DurabilityArg> for Durability {
+    fn from(arg: DurabilityArg) -> Self {
+        match arg {
+            DurabilityArg::Normal => Durability::Normal,
+            DurabilityArg::Full => Durability::Full,
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -148,7 +166,7 @@ fn serve(args: ServeArgs) -> hookscope::Result<()> {
     config.capture.max_body = args.max_body;
     config.capture.ack_status = args.ack_status;
     config.api_addr = args.api;
-    config.store.durability = args.durability;
+    config.store.durability = args.durability.into();
     config.store.max_deliveries = args.max_deliveries;
     config.store.max_bytes = args.max_bytes;
     config.store.max_db_bytes = args.max_db_bytes;

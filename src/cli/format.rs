@@ -1,13 +1,49 @@
-//! Text forms of deliveries for the terminal.
+//! Text forms of deliveries for the terminal. Everything in a delivery is the
+//! sender's choice, so terminal controls in it are written escaped: an ESC or
+//! BEL sequence in a body or header would otherwise retitle the window, clear
+//! the screen or write the clipboard (OSC 52) of whoever runs `show`.
+
+use std::fmt::Write as _;
 
 use crate::model::{Delivery, DeliverySummary};
+
+/// One line of sender text: every control character escaped, line breaks and
+/// tabs included, so it cannot break the line it is shown on.
+pub fn escape_line(text: &str) -> String {
+    escape(text, |_, _| false)
+}
+
+/// A block of sender text: line breaks (LF, and CR just before LF) and tabs
+/// pass, every other control character is escaped.
+pub fn escape_text(text: &str) -> String {
+    escape(text, |c, next| matches!(c, '\n' | '\t') || (c == '\r' && next == Some('\n')))
+}
+
+/// C0, DEL and C1 (`char::is_control`), ESC among them, as `\x1b` or `\u{9b}`.
+fn escape(text: &str, keep: impl Fn(char, Option<char>) -> bool) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if !c.is_control() || keep(c, chars.peek().copied()) {
+            out.push(c);
+        } else if c.is_ascii() {
+            let _ = write!(out, "\\x{:02x}", c as u32);
+        } else {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        }
+    }
+    out
+}
 
 pub fn summary_line(d: &DeliverySummary) -> String {
     let target = match &d.query {
         Some(q) => format!("{}?{q}", d.path),
         None => d.path.clone(),
     };
-    format!(
+    let line = format!(
         "{}  {}  {:<7} {}  {}  {:>9}  {}{}",
         d.id,
         utc_time(d.received_at_us),
@@ -17,7 +53,8 @@ pub fn summary_line(d: &DeliverySummary) -> String {
         human_size(d.body_size),
         d.content_type.as_deref().unwrap_or("-"),
         if d.truncated { "  (truncated)" } else { "" },
-    )
+    );
+    escape_line(&line)
 }
 
 pub fn delivery_text(delivery: &Delivery) -> String {
@@ -28,21 +65,26 @@ pub fn delivery_text(delivery: &Delivery) -> String {
         Some(q) => format!("{}?{q}", s.path),
         None => s.path.clone(),
     };
-    out.push_str(&format!(
-        "{}  received {}  from {}\n",
+    let mut line = |text: String| {
+        out.push_str(&escape_line(&text));
+        out.push('\n');
+    };
+    line(format!(
+        "{}  received {}  from {}",
         s.id,
         utc_time(s.received_at_us),
         d.remote_addr.as_deref().unwrap_or("?")
     ));
-    out.push_str(&format!("answered {}  in {} µs\n\n", s.status, d.duration_us));
-    out.push_str(&format!("{} {target} {}\n", s.method, d.http_version));
+    line(format!("answered {}  in {} µs", s.status, d.duration_us));
+    line(String::new());
+    line(format!("{} {target} {}", s.method, d.http_version));
     for h in &d.headers {
-        out.push_str(&format!("{}: {}\n", h.name, String::from_utf8_lossy(&h.value)));
+        line(format!("{}: {}", h.name, String::from_utf8_lossy(&h.value)));
     }
-    out.push('\n');
+    line(String::new());
     match &delivery.body_text {
         Some(text) => {
-            out.push_str(text);
+            out.push_str(&escape_text(text));
             if !text.ends_with('\n') && !text.is_empty() {
                 out.push('\n');
             }
@@ -84,5 +126,18 @@ mod tests {
         assert_eq!(utc_time(951_782_400_000_000), "2000-02-29 00:00:00.000Z", "a leap day");
         assert_eq!(human_size(0), "0 B");
         assert_eq!(human_size(1946), "1.9 KB");
+    }
+
+    #[test]
+    fn terminal_controls_are_escaped_and_line_breaks_kept_only_in_blocks() {
+        let osc = "\x1b]0;pwned\x07\x1b[2J\u{9b}1m\x7f";
+        assert_eq!(escape_line(osc), r"\x1b]0;pwned\x07\x1b[2J\u{9b}1m\x7f", "ESC, BEL, C1 and DEL are escaped");
+        assert_eq!(escape_line("a\tb\r\nc"), r"a\x09b\x0d\x0ac", "a line keeps no line break or tab");
+        assert_eq!(
+            escape_text("a\tb\r\nc\rd\n"),
+            "a\tb\r\nc\\x0dd\n",
+            "a block keeps tabs, LF and CRLF, not a lone CR"
+        );
+        assert_eq!(escape_text("héllo ✓"), "héllo ✓", "other text passes unchanged");
     }
 }

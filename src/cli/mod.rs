@@ -3,29 +3,46 @@
 
 mod format;
 pub mod serve;
+pub mod signature;
 
 use std::io::{self, Write};
 use std::path::Path;
 
-use crate::error::{Error, Result};
-use crate::model::{Delivery, DeliveryId};
-use crate::signature::cli::StoredRequest;
-use crate::store::{self, ListFilter};
+use rusqlite::Connection;
 
-/// `hookscope list`: newest first; `json` prints one object per line.
+use self::signature::StoredRequest;
+use crate::error::{Error, Result};
+use crate::inspect::{self, Endpoint};
+use crate::model::{Delivery, DeliveryId};
+use crate::store::{self, ListFilter};
+use crate::tunnel;
+
+/// `hookscope list`: the newest `limit` deliveries, newest first, read a page
+/// at a time (the store caps a page) and printed as they come; `json` prints
+/// one object per line.
 pub fn list(db: &Path, limit: u32, json: bool, out: &mut dyn Write) -> Result<()> {
     let readers = store::open_read_only(db)?;
-    let page = readers.with(|c| store::list_deliveries(c, &ListFilter { limit, ..Default::default() }))?;
-    for d in &page.items {
-        if json {
-            let line = serde_json::to_string(d).map_err(|e| Error::io("encoding JSON", e.into()))?;
-            writeln!(out, "{line}")
-        } else {
-            writeln!(out, "{}", format::summary_line(d))
+    let mut printed = 0;
+    let mut before = None;
+    while printed < limit {
+        let filter = ListFilter { limit: (limit - printed).min(store::MAX_PAGE), before, ..Default::default() };
+        let page = readers.with(|c| store::list_deliveries(c, &filter))?;
+        for d in &page.items {
+            if json {
+                let line = serde_json::to_string(d).map_err(|e| Error::io("encoding JSON", e.into()))?;
+                writeln!(out, "{line}")
+            } else {
+                writeln!(out, "{}", format::summary_line(d))
+            }
+            .map_err(write_error)?;
         }
-        .map_err(write_error)?;
+        printed += page.items.len() as u32;
+        match page.next {
+            Some(next) => before = Some(next.parse()?),
+            None => break,
+        }
     }
-    if !json && page.items.is_empty() {
+    if !json && limit > 0 && printed == 0 {
         writeln!(out, "no deliveries yet").map_err(write_error)?;
     }
     Ok(())
@@ -58,28 +75,42 @@ pub fn show(db: &Path, id: &str, format: ShowFormat, out: &mut dyn Write) -> Res
     .map_err(write_error)
 }
 
-/// A stored delivery as `hookscope verify --delivery` needs it. The URL is
-/// rebuilt as the sender addressed it: from `X-Forwarded-Proto`/`-Host` when a
-/// tunnel added them, else from `Host`; `--url` can still replace it.
+/// A stored delivery as `hookscope verify --delivery` needs it. The URL is the
+/// one the sender addressed, decided as the UI's inspection decides it
+/// ([`tunnel::public_url`]); `--url` can still replace it.
 pub fn stored_request(db: &Path, id: &str) -> Result<StoredRequest> {
     let id: DeliveryId = id.parse()?;
-    let Delivery { head: d, body, .. } = store::open_read_only(db)?.with(|c| store::get_delivery(c, id))?;
-    let header = |name: &str| {
-        d.headers
-            .iter()
-            .find(|h| h.name.eq_ignore_ascii_case(name))
-            .map(|h| String::from_utf8_lossy(&h.value).into_owned())
-    };
-    let scheme = header("x-forwarded-proto").unwrap_or_else(|| "http".into());
-    let host = header("x-forwarded-host").or_else(|| header("host")).unwrap_or_else(|| "localhost".into());
-    let query = d.summary.query.as_deref().map(|q| format!("?{q}")).unwrap_or_default();
+    let readers = store::open_read_only(db)?;
+    let Delivery { head: d, body, .. } = readers.with(|c| store::get_delivery(c, id))?;
+    let configured = readers.with(|c| configured_public_url(c, &d.summary.path))?;
+    let (url, _) = tunnel::public_url(&d.headers, &d.summary.path, d.summary.query.as_deref(), configured.as_deref());
     Ok(StoredRequest {
-        url: format!("{scheme}://{host}{}{query}", d.summary.path),
+        url,
         method: d.summary.method,
         headers: d.headers.into_iter().map(|h| (h.name, h.value)).collect(),
         body,
         received_at_us: d.summary.received_at_us,
     })
+}
+
+/// The public URL set for the endpoint `path` belongs to (its longest matching
+/// prefix, [`inspect::endpoint_for`]), read without opening the store for
+/// writing. The store does not export its endpoint query, so this reads the
+/// two columns it needs (never the secrets).
+fn configured_public_url(conn: &Connection, path: &str) -> Result<Option<String>> {
+    let mut stmt = conn.prepare("SELECT path_prefix, public_url FROM endpoints")?;
+    let endpoints = stmt
+        .query_map([], |r| {
+            Ok(Endpoint {
+                path_prefix: r.get(0)?,
+                provider: None,
+                secrets: Vec::new(),
+                tolerance_s: None,
+                public_url: r.get(1)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(inspect::endpoint_for(&endpoints, path).and_then(|e| e.public_url.clone()))
 }
 
 fn write_error(e: io::Error) -> Error {

@@ -50,7 +50,7 @@ const FLUSH_DEADLINE: Duration = Duration::from_secs(120);
 /// many it could not search.
 const SEARCH_CATCH_UP: Duration = Duration::from_millis(500);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Durability {
     /// fsync at checkpoints only: survives a killed process, not a power cut.
     #[default]

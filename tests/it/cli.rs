@@ -1,7 +1,13 @@
 //! The `hookscope` binary: list and show read the database directly, also
 //! while `serve` writes to it.
 
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
+
+use hookscope::DeliveryId;
+use hookscope::model::{NewDelivery, Response};
+use hookscope::signature::{self, Provider, Secret, SignOptions, SignParts};
+use hookscope::store::{Store, StoreConfig};
 
 use crate::support::Harness;
 
@@ -61,4 +67,152 @@ fn errors_are_one_line_and_a_non_zero_exit() {
         assert!(stderr.contains(expect), "{args:?}: {stderr}");
     }
     assert!(!missing.exists(), "reading never creates a database");
+}
+
+/// A store with `deliveries` committed and closed, for the binary to read.
+async fn stored(deliveries: Vec<NewDelivery>) -> (tempfile::TempDir, PathBuf, Vec<DeliveryId>) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hookscope.db");
+    let store = Store::open(StoreConfig::new(&path)).unwrap();
+    let mut ids = Vec::new();
+    for d in deliveries {
+        ids.push(store.insert(d).await.unwrap());
+    }
+    drop(store);
+    (dir, path, ids)
+}
+
+fn delivery(path: &str, headers: &[u8], body: &[u8]) -> NewDelivery {
+    NewDelivery {
+        received_at_us: 1_700_000_000_000_000,
+        method: "POST".into(),
+        path: path.into(),
+        query: None,
+        http_version: "HTTP/1.1".into(),
+        remote_addr: Some("127.0.0.1:1".into()),
+        headers: headers.to_vec(),
+        body: body.to_vec(),
+        body_size: body.len() as u64,
+        truncated: false,
+        content_type: Some("text/plain".into()),
+        duration_us: 5,
+        response: Response::Ack { status: 200 },
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn list_limit_pages_past_the_stores_page_cap() {
+    let many = (0..1200).map(|i| delivery(&format!("/page/{i}"), b"", b"x")).collect();
+    let (_dir, db, _) = stored(many).await;
+    let db = db.to_str().unwrap();
+
+    let list = hookscope(&["list", "--db", db, "--limit", "1100", "--json"]);
+    assert!(list.status.success(), "list succeeds: {}", String::from_utf8_lossy(&list.stderr));
+    let ids: Vec<DeliveryId> = String::from_utf8(list.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["id"].as_str().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 1100, "--limit 1100 prints 1100 rows, past the store's page of 1000");
+    assert!(ids.windows(2).all(|w| w[0] > w[1]), "newest first, each id once, across page boundaries");
+
+    let all = hookscope(&["list", "--db", db, "--limit", "5000", "--json"]);
+    assert_eq!(String::from_utf8(all.stdout).unwrap().lines().count(), 1200, "a larger limit stops at the last one");
+}
+
+/// Twilio signs the public URL; `verify --delivery` must rebuild it as the UI
+/// does (the endpoint's public URL, else `Forwarded`, else `X-Forwarded-*`).
+#[tokio::test(flavor = "multi_thread")]
+async fn verify_delivery_rebuilds_the_public_url_as_the_ui_does() {
+    let h = Harness::start().await;
+    let db = h.db_path();
+    let db = db.to_str().unwrap();
+    let body = b"From=%2B15550001111&Body=hello";
+    let post = |path: &'static str, signed_url: &'static str, extra: &'static [(&'static str, &'static str)]| {
+        let h = &h;
+        async move {
+            let parts = SignParts { method: "POST", url: signed_url, body, now_s: 0, id: None, headers: &[] };
+            let signed =
+                signature::sign(Provider::Twilio, &Secret::new("tw-token"), &parts, &SignOptions::default()).unwrap();
+            let mut req = h.http.post(h.capture_url(path)).body(body.to_vec());
+            for (name, value) in
+                signed.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).chain(extra.iter().copied())
+            {
+                req = req.header(name, value);
+            }
+            req = req.header("Content-Type", "application/x-www-form-urlencoded");
+            crate::support::ack(req.send().await.unwrap()).await.1.expect("acked")
+        }
+    };
+    let verify = |id: &str| {
+        let out = hookscope(&[
+            "verify",
+            "--db",
+            db,
+            "--delivery",
+            id,
+            "--provider",
+            "twilio",
+            "--secret",
+            "tw-token",
+            "--json",
+        ]);
+        let verdict: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+        (out.status.code(), verdict["evidence"]["url"].as_str().unwrap_or_default().to_owned(), verdict)
+    };
+
+    let forwarded = post(
+        "/twilio/sms?x=1",
+        "https://pub.example/twilio/sms?x=1",
+        &[("Forwarded", "for=1.2.3.4;proto=https;host=pub.example"), ("X-Forwarded-Host", "a.example, b.example")],
+    )
+    .await;
+    let listed =
+        post("/twilio/list", "https://a.example/twilio/list", &[("X-Forwarded-Host", "a.example, b.example")]).await;
+    for (id, url) in [(&forwarded, "https://pub.example/twilio/sms?x=1"), (&listed, "https://a.example/twilio/list")] {
+        let (code, reported, verdict) = verify(id);
+        assert_eq!(code, Some(0), "valid over the public URL {url}: {verdict}");
+        assert_eq!(reported, url, "the URL reported is the one the sender signed");
+        let ui = h.api_get(&format!("/api/deliveries/{id}/inspection")).await;
+        assert_eq!(ui["signed_url"], reported.as_str(), "the CLI and the UI agree on the URL");
+    }
+
+    // The configured public URL of the longest matching endpoint wins over headers.
+    for (prefix, url) in [("/", "https://wrong.example"), ("/tunneled", "https://tun.example/")] {
+        let endpoint = serde_json::json!({"path_prefix": prefix, "secrets": [], "public_url": url});
+        let resp = h.http.put(h.api_url("/api/endpoints")).bearer_auth(h.token()).json(&endpoint).send().await.unwrap();
+        assert_eq!(resp.status(), 204, "the endpoint is saved");
+    }
+    let tunneled =
+        post("/tunneled/sms", "https://tun.example/tunneled/sms", &[("X-Forwarded-Host", "other.example")]).await;
+    let (code, reported, verdict) = verify(&tunneled);
+    assert_eq!(code, Some(0), "valid over the endpoint's public URL: {verdict}");
+    assert_eq!(reported, "https://tun.example/tunneled/sms", "the endpoint's public URL is used");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn show_and_list_escape_terminal_controls_but_body_stays_raw() {
+    // Set the window title, clear the screen, write the clipboard (OSC 52), a C1 CSI.
+    let evil = "\x1b]0;pwned\x07\x1b[2J\x1b]52;c;cHduZWQ=\x07\u{9b}31m";
+    let body = format!("before {evil} after\r\nline two\tTabbed\n");
+    let headers = format!("X-Title: {evil}\r\nContent-Type: text/plain\r\n");
+    let mut d = delivery(&format!("/evil{evil}"), headers.as_bytes(), body.as_bytes());
+    d.query = Some(format!("q={evil}"));
+    let (_dir, db, ids) = stored(vec![d]).await;
+    let (db, id) = (db.to_str().unwrap(), ids[0].to_string());
+    // Line ends (CRLF included) and tabs are harmless; every other control is not.
+    let is_control = |s: &str| s.replace("\r\n", "\n").chars().any(|c| c.is_control() && c != '\n' && c != '\t');
+
+    let text = hookscope(&["show", &id, "--db", db]);
+    assert!(text.status.success(), "show succeeds: {}", String::from_utf8_lossy(&text.stderr));
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(!is_control(&text), "show writes no terminal control characters: {text:?}");
+    assert!(text.contains(r"\x1b]0;pwned\x07"), "they are shown escaped: {text}");
+    assert!(text.contains("after\r\nline two\tTabbed\n"), "the body's line ends and tabs stay: {text:?}");
+
+    let list = String::from_utf8(hookscope(&["list", "--db", db]).stdout).unwrap();
+    assert!(!is_control(&list), "list writes no terminal control characters: {list:?}");
+
+    let raw = hookscope(&["show", &id, "--db", db, "--body"]);
+    assert_eq!(raw.stdout, body.as_bytes(), "--body still writes exactly the body's bytes");
 }

@@ -1,36 +1,32 @@
 //! The `hookscope verify` and `hookscope sign` subcommands: argument shapes
 //! (clap derive, flattened into main's parser) and runners that take their
 //! input and output streams, so they are testable and main stays parsing-only.
+//! The files, stdin and clock are read here; `crate::signature` stays pure.
 //!
 //! Exit codes: 0 valid (or signed), 1 verified but not valid, 2 usage error.
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
-use std::str::FromStr;
 
 use clap::Args;
 
-use super::codec::{Algorithm, Encoding};
-use super::engine::human_duration;
-use super::generic::{GenericConfig, GenericTimestamp};
-use super::hmac_spec::TimeUnit;
-use super::{
-    Provider, Secret, Secrets, SignOptions, SignParts, SignedRequest, Verdict, VerdictKind, VerifyOptions, sign, verify,
+use super::format::escape_text;
+use crate::signature::generic::{GenericConfig, GenericTimestamp};
+use crate::signature::{
+    Algorithm, Encoding, Provider, Secret, Secrets, SignOptions, SignParts, SignedRequest, TimeUnit, Verdict,
+    VerdictKind, VerifyOptions, sign, verify,
 };
 
 pub const EXIT_VALID: i32 = 0;
 pub const EXIT_NOT_VALID: i32 = 1;
 pub const EXIT_USAGE: i32 = 2;
 
-impl FromStr for TimeUnit {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s.to_ascii_lowercase().as_str() {
-            "s" | "seconds" => Ok(TimeUnit::Seconds),
-            "ms" | "millis" | "milliseconds" => Ok(TimeUnit::Millis),
-            "rfc3339" => Ok(TimeUnit::Rfc3339),
-            _ => Err(format!("unknown timestamp unit `{s}` (seconds, millis, rfc3339)")),
-        }
+fn parse_time_unit(s: &str) -> Result<TimeUnit, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "s" | "seconds" => Ok(TimeUnit::Seconds),
+        "ms" | "millis" | "milliseconds" => Ok(TimeUnit::Millis),
+        "rfc3339" => Ok(TimeUnit::Rfc3339),
+        _ => Err(format!("unknown timestamp unit `{s}` (seconds, millis, rfc3339)")),
     }
 }
 
@@ -59,7 +55,7 @@ pub struct GenericArgs {
     #[arg(long)]
     pub timestamp_field: Option<String>,
     /// generic: unit of --timestamp-header (seconds, millis, rfc3339).
-    #[arg(long, default_value = "seconds")]
+    #[arg(long, default_value = "seconds", value_parser = parse_time_unit)]
     pub timestamp_unit: TimeUnit,
     /// generic: with --timestamp-field, the key the signatures sit under.
     #[arg(long, default_value = "v1")]
@@ -214,6 +210,12 @@ fn now_s() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
+/// Whole minutes past two minutes, seconds below: "9 min", "45 s" (as the
+/// verdict's hints word durations).
+fn human_duration(secs: u64) -> String {
+    if secs >= 120 { format!("{} min", secs / 60) } else { format!("{secs} s") }
+}
+
 fn usage(err: &mut dyn Write, message: impl std::fmt::Display) -> i32 {
     let _ = writeln!(err, "error: {message}");
     EXIT_USAGE
@@ -287,8 +289,16 @@ pub fn run_verify(
     if verdict.kind == VerdictKind::Valid { EXIT_VALID } else { EXIT_NOT_VALID }
 }
 
-/// The human-readable report: verdict first, then the evidence aligned.
+/// The human-readable report: verdict first, then the evidence aligned. The
+/// header values and signed bytes in it are the sender's, so their terminal
+/// controls are escaped.
 pub fn write_report(out: &mut dyn Write, v: &Verdict) -> std::io::Result<()> {
+    let mut report = Vec::new();
+    report_lines(&mut report, v)?;
+    out.write_all(escape_text(&String::from_utf8_lossy(&report)).as_bytes())
+}
+
+fn report_lines(out: &mut dyn Write, v: &Verdict) -> std::io::Result<()> {
     let kind = serde_json::to_value(v.kind).ok().and_then(|k| k.as_str().map(str::to_owned)).unwrap_or_default();
     writeln!(out, "{kind}: {}", v.summary)?;
     let e = &v.evidence;
@@ -374,5 +384,76 @@ pub fn run_sign(args: &SignArgs, stdin: &mut dyn Read, out: &mut dyn Write, err:
     match write() {
         Ok(()) => EXIT_VALID,
         Err(e) => usage(err, format!("cannot write: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    const NOW: i64 = 1_700_000_000;
+
+    #[derive(Parser)]
+    struct V {
+        #[command(flatten)]
+        a: VerifyArgs,
+    }
+
+    #[derive(Parser)]
+    struct S {
+        #[command(flatten)]
+        a: SignArgs,
+    }
+
+    #[test]
+    fn verify_accepts_what_sign_prints() {
+        let now = NOW.to_string();
+        let s = S::try_parse_from(["sign", "--provider", "slack", "--secret", "k", "--body", "-", "--now", &now])
+            .expect("sign args parse");
+        let mut out = Vec::new();
+        assert_eq!(run_sign(&s.a, &mut &b"a=1"[..], &mut out, &mut Vec::new()), 0, "sign exits 0");
+        let printed = String::from_utf8(out).expect("utf8");
+        let mut args = vec!["verify".to_owned(), "--provider".into(), "slack".into(), "--secret".into(), "k".into()];
+        for line in printed.lines() {
+            args.extend(["--header".into(), line.to_owned()]);
+        }
+        args.extend(["--body".into(), "-".into(), "--now".into(), now.clone()]);
+        let v = V::try_parse_from(&args).expect("verify args parse");
+        let run = |a: &VerifyArgs, body: &[u8]| run_verify(a, None, &mut &body[..], &mut Vec::new(), &mut Vec::new());
+        assert_eq!(run(&v.a, b"a=1"), EXIT_VALID, "what sign prints verifies");
+        assert_eq!(run(&v.a, b"a=2"), EXIT_NOT_VALID, "a changed body exits 1");
+        let no_body = V::try_parse_from(["verify", "--provider", "slack", "--secret", "k"]).expect("parses");
+        assert_eq!(run(&no_body.a, b""), EXIT_USAGE, "no body is a usage error");
+
+        let stored = StoredRequest {
+            method: "POST".into(),
+            url: "http://127.0.0.1/".into(),
+            headers: printed
+                .lines()
+                .map(|l| l.split_once(": ").map(|(n, v)| (n.to_owned(), v.as_bytes().to_vec())).expect("header"))
+                .collect(),
+            body: b"a=1".to_vec(),
+            received_at_us: NOW * 1_000_000,
+        };
+        let d = V::try_parse_from(["verify", "--provider", "slack", "--secret", "k", "--delivery", "dlv_1", "--json"])
+            .expect("parses");
+        let mut out = Vec::new();
+        assert_eq!(
+            run_verify(&d.a, Some(stored), &mut &b""[..], &mut out, &mut Vec::new()),
+            EXIT_VALID,
+            "a stored delivery verifies at its arrival time"
+        );
+        let json: serde_json::Value = serde_json::from_slice(&out).expect("--json prints JSON");
+        assert_eq!(json["kind"], "valid", "the JSON verdict is the verdict");
+    }
+
+    #[test]
+    fn timestamp_units_parse_in_their_usual_spellings() {
+        for (text, unit) in [("s", TimeUnit::Seconds), ("MS", TimeUnit::Millis), ("rfc3339", TimeUnit::Rfc3339)] {
+            assert_eq!(parse_time_unit(text), Ok(unit), "{text} is a unit");
+        }
+        assert!(parse_time_unit("hours").is_err(), "an unknown unit is refused");
     }
 }
