@@ -21,7 +21,7 @@ define apt_install
 	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
 endef
 
-.PHONY: run serve test deps deps-core deps-desktop ui check test-ui test-rust test-interop test-e2e fuzz \
+.PHONY: run serve test deps deps-core deps-desktop ui check generated test-ui test-rust test-interop test-e2e fuzz \
 	bench bench-capture bench-query
 
 ## Run the desktop app (the UI embedded in it).
@@ -50,6 +50,11 @@ deps-desktop:
 # `hookscope serve` embed ui/dist.
 ui:
 	cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run build
+
+## Rewrite the files generated from the Rust types (ui/src/lib/generated/, docs/openapi.json).
+## `make test` fails while they are stale.
+generated:
+	UPDATE_GENERATED=1 cargo test --lib generated
 
 check:
 	cargo fmt --all --check

@@ -1,14 +1,21 @@
-//! The library's error type. Each variant carries a stable `code` so the UI and
-//! the control API can react to a kind of failure without parsing messages.
+//! The library's error type. Each variant decides, once, how it crosses to a
+//! client: a stable `code` the UI and scripts can react to, the HTTP status,
+//! and a message safe to show (internal details go to the log instead). The
+//! HTTP API and the desktop commands both use [`Error::public`].
 
+use std::fmt;
 use std::path::PathBuf;
+
+use serde::Serialize;
+use ts_rs::TS;
+use utoipa::ToSchema;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("no delivery with id {0}")]
-    NotFound(String),
+    #[error("no {what} {id}")]
+    NotFound { what: &'static str, id: String },
     #[error("not a delivery id: {0:?} (expected dlv_ followed by 13 characters)")]
     InvalidId(String),
     #[error("invalid argument: {0}")]
@@ -47,7 +54,7 @@ impl Error {
     /// A stable, machine-readable code for this kind of error.
     pub fn code(&self) -> &'static str {
         match self {
-            Error::NotFound(_) => "not_found",
+            Error::NotFound { .. } => "not_found",
             Error::InvalidId(_) => "invalid_id",
             Error::InvalidArgument(_) => "invalid_argument",
             Error::StoreFull => "store_full",
@@ -62,6 +69,32 @@ impl Error {
         }
     }
 
+    pub fn not_found(what: &'static str, id: impl fmt::Display) -> Self {
+        Error::NotFound { what, id: id.to_string() }
+    }
+
+    /// The HTTP status this error answers with.
+    pub fn status(&self) -> u16 {
+        match self {
+            Error::NotFound { .. } => 404,
+            Error::InvalidId(_) | Error::InvalidArgument(_) => 400,
+            e if e.is_retryable() => 503,
+            _ => 500,
+        }
+    }
+
+    /// What a client is told: the code and a message that leaks nothing. A
+    /// 500's details are logged here and replaced by "internal error".
+    pub fn public(&self) -> ErrorBody {
+        let message = if self.status() == 500 {
+            tracing::error!(error = %self, code = self.code(), "internal error");
+            "internal error".to_owned()
+        } else {
+            self.to_string()
+        };
+        ErrorBody { code: self.code().to_owned(), message }
+    }
+
     pub(crate) fn io(context: impl Into<String>, source: std::io::Error) -> Self {
         Error::Io { context: context.into(), source }
     }
@@ -69,5 +102,19 @@ impl Error {
     /// Whether the store refused for a reason a sender's retry can fix later.
     pub fn is_retryable(&self) -> bool {
         matches!(self, Error::StoreFull | Error::StoreTimeout | Error::StoreClosed | Error::Write(_) | Error::Sqlite(_))
+    }
+}
+
+/// How every error crosses to a client, over HTTP and Tauri alike.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, ToSchema)]
+pub struct ErrorBody {
+    /// Stable and machine-readable: `not_found`, `invalid_argument`, `invalid_body`…
+    pub code: String,
+    pub message: String,
+}
+
+impl ErrorBody {
+    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+        ErrorBody { code: code.into(), message: message.into() }
     }
 }

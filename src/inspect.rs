@@ -3,48 +3,42 @@
 //! endpoint — whether its signature holds, with the verdict's evidence.
 //! Pure: the store's indexer runs it off the ack path, the API on demand.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use ts_rs::TS;
+use utoipa::ToSchema;
 
-use crate::model::Header;
-use crate::signature::{self, Provider, Secret, Secrets, SignedRequest, Verdict, VerifyOptions};
+use crate::model::{Endpoint, Header, endpoint_for};
+use crate::signature::{self, Provider, SignedRequest, Verdict, VerifyOptions};
 use crate::tunnel;
 
-/// Verification settings for the deliveries under one path prefix.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Endpoint {
-    pub path_prefix: String,
-    /// The provider to verify as; detected from the headers when absent.
-    pub provider: Option<Provider>,
-    /// Several for rotation: a signature from any of them is valid.
-    #[serde(serialize_with = "redacted_secrets")]
-    pub secrets: Vec<String>,
-    /// Overrides the scheme's timestamp window.
-    pub tolerance_s: Option<u64>,
-    /// The public URL of the tunnel in front of the capture port, for
-    /// URL-signed schemes.
-    pub public_url: Option<String>,
-}
-
-/// Secrets leave the machine's store only as their last four characters.
-fn redacted_secrets<S: serde::Serializer>(secrets: &[String], s: S) -> Result<S::Ok, S::Error> {
-    s.collect_seq(secrets.iter().map(|secret| redact(secret)))
-}
-
-pub fn redact(secret: &str) -> String {
-    let tail: String = secret.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
-    if secret.chars().count() <= 8 { "••••".into() } else { format!("••••{tail}") }
-}
-
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS, ToSchema)]
 pub struct Inspection {
     pub provider: Option<Provider>,
     pub event_id: Option<String>,
     /// Present when a secret is configured for the delivery's endpoint.
     pub verdict: Option<Verdict>,
+    /// Why the delivery's endpoint gives no verdict although it has a secret:
+    /// "this endpoint's settings are incomplete: …".
+    pub incomplete: Option<String>,
     /// The URL used for URL-signed schemes, and where it came from.
     pub signed_url: String,
-    pub signed_url_source: &'static str,
+    pub signed_url_source: String,
 }
+
+impl Inspection {
+    /// What the list shows for this delivery: the verdict's kind, or
+    /// `incomplete` when the endpoint cannot give one.
+    pub fn list_verdict(&self) -> Option<&'static str> {
+        match (&self.verdict, &self.incomplete) {
+            (Some(v), _) => Some(v.kind.id()),
+            (None, Some(_)) => Some(INCOMPLETE),
+            (None, None) => None,
+        }
+    }
+}
+
+/// The list's verdict for an endpoint whose settings cannot give one.
+pub const INCOMPLETE: &str = "incomplete";
 
 /// The parts of a delivery inspection reads.
 pub struct Request<'a> {
@@ -56,54 +50,85 @@ pub struct Request<'a> {
     pub received_at_us: i64,
 }
 
-/// The endpoint whose prefix is the longest that matches `path`.
-pub fn endpoint_for<'e>(endpoints: &'e [Endpoint], path: &str) -> Option<&'e Endpoint> {
-    endpoints.iter().filter(|e| path.starts_with(&e.path_prefix)).max_by_key(|e| e.path_prefix.len())
-}
-
 pub fn inspect(req: &Request, endpoints: &[Endpoint]) -> Inspection {
-    let pairs: Vec<(String, Vec<u8>)> = req.headers.iter().map(|h| (h.name.clone(), h.value.clone())).collect();
     let endpoint = endpoint_for(endpoints, req.path);
-    let provider = endpoint.and_then(|e| e.provider).or_else(|| signature::detect(&pairs));
-    let event_id = provider.and_then(|p| signature::event_id(p, &pairs, req.body));
+    let provider =
+        endpoint.and_then(|e| e.scheme.as_ref().map(|s| s.provider())).or_else(|| signature::detect(req.headers));
+    let event_id = provider.and_then(|p| signature::event_id(p, req.headers, req.body));
     let tunnel_url = endpoint.and_then(|e| e.public_url.as_deref());
     let (signed_url, signed_url_source) = tunnel::public_url(req.headers, req.path, req.query, tunnel_url);
+    let mut incomplete = None;
     let verdict = match (endpoint, provider) {
-        (Some(e), Some(p)) if !e.secrets.is_empty() => {
+        (Some(e), Some(_)) if !e.keys.secrets.is_empty() && e.incomplete().is_some() => {
+            incomplete = e.incomplete().map(|why| format!("this endpoint's settings are incomplete: {why}"));
+            None
+        }
+        (Some(e), Some(p)) if !e.keys.secrets.is_empty() => {
             let request = SignedRequest {
                 method: req.method,
                 url: &signed_url,
-                headers: &pairs,
+                headers: req.headers,
                 body: req.body,
                 received_at_us: req.received_at_us,
             };
-            let secrets = Secrets { secrets: e.secrets.iter().map(Secret::new).collect(), certificate: None };
-            let opts = VerifyOptions { tolerance_s: e.tolerance_s, generic: None };
-            signature::verify(p, &request, &secrets, &opts).ok()
+            let generic = e.scheme.as_ref().and_then(|s| s.generic()).cloned();
+            let opts = VerifyOptions { tolerance_s: e.tolerance_s, generic };
+            match signature::verify(p, &request, &e.keys, &opts) {
+                Ok(v) => Some(v),
+                Err(err) => {
+                    incomplete = Some(format!("this endpoint's settings are incomplete: {err}"));
+                    None
+                }
+            }
         }
         _ => None,
     };
-    Inspection { provider, event_id, verdict, signed_url, signed_url_source }
+    Inspection { provider, event_id, verdict, incomplete, signed_url, signed_url_source: signed_url_source.to_owned() }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::SchemeChoice;
+    use crate::signature::Secrets;
+
+    fn request<'a>(headers: &'a [Header]) -> Request<'a> {
+        Request {
+            method: "POST",
+            path: "/hooks/x",
+            query: None,
+            headers,
+            body: b"{}",
+            received_at_us: 1_700_000_000_000_000,
+        }
+    }
+
+    #[rstest::rstest]
+    #[case::generic_stored_without_its_config(SchemeChoice::Preset(Provider::Generic), "generic scheme needs")]
+    #[case::paypal_without_a_certificate(SchemeChoice::Preset(Provider::Paypal), "certificate")]
+    fn an_endpoint_that_cannot_judge_says_why(#[case] scheme: SchemeChoice, #[case] why: &str) {
+        let endpoint =
+            Endpoint { scheme: Some(scheme), keys: Secrets::one("secret-value-1234"), ..Endpoint::new("/hooks") };
+        let headers = [Header::new("Content-Type", "application/json")];
+        let found = inspect(&request(&headers), &[endpoint]);
+        assert!(found.verdict.is_none(), "no verdict can be given");
+        let said = found.incomplete.clone().expect("the inspection must say the settings are incomplete");
+        assert!(said.starts_with("this endpoint's settings are incomplete: "), "{said}");
+        assert!(said.contains(why), "{said} should name {why:?}");
+        assert_eq!(found.list_verdict(), Some(INCOMPLETE), "the list shows it too");
+    }
 
     #[test]
-    fn the_longest_matching_prefix_wins_and_secrets_never_serialize() {
-        let e = |p: &str| Endpoint {
-            path_prefix: p.into(),
-            provider: None,
-            secrets: vec!["whsec_supersecretvalue1234".into()],
-            tolerance_s: None,
-            public_url: None,
+    fn a_generic_endpoint_with_its_config_gets_a_verdict() {
+        let config = signature::generic::GenericConfig::default();
+        let endpoint = Endpoint {
+            scheme: Some(SchemeChoice::Generic(config)),
+            keys: Secrets::one("secret-value-1234"),
+            ..Endpoint::new("/hooks")
         };
-        let endpoints = [e("/"), e("/stripe"), e("/stripe/live")];
-        assert_eq!(endpoint_for(&endpoints, "/stripe/live/x").unwrap().path_prefix, "/stripe/live");
-        assert_eq!(endpoint_for(&endpoints, "/github").unwrap().path_prefix, "/");
-        let json = serde_json::to_string(&endpoints[1]).unwrap();
-        assert!(!json.contains("supersecret"), "the secret never leaves in JSON: {json}");
-        assert!(json.contains("••••1234"), "only its last four characters: {json}");
+        let headers = [Header::new("X-Signature", "00")];
+        let found = inspect(&request(&headers), &[endpoint]);
+        assert_eq!(found.incomplete, None);
+        assert_eq!(found.verdict.map(|v| v.kind), Some(signature::VerdictKind::Invalid), "a wrong signature is judged");
     }
 }

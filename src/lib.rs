@@ -1,18 +1,31 @@
 //! Hookscope's core: capture webhook deliveries on a public listener, keep them
 //! durably in SQLite, and offer one set of operations (list, read, search,
-//! delete, pin, live events) to the HTTP control API, the CLI and the desktop
-//! shell alike. The library never depends on Tauri.
+//! delete, pin, endpoints, inspections, live events) to the HTTP control API,
+//! the CLI and the desktop shell alike. The library never depends on Tauri.
 
+/// The operations every adapter calls, the HTTP control API over them, and the live event topics.
 pub mod api;
+/// The public listener: turns HTTP requests into deliveries and answers honestly.
 pub mod capture;
+/// What the `hookscope` commands do, apart from parsing arguments.
 pub mod cli;
+/// The error type, and how each error crosses to a client (status, code, safe message).
 pub mod error;
+/// Private files: 0600 files and 0700 folders whatever the umask.
+pub mod fsutil;
+/// Provider, event id and verdict of a stored delivery under its endpoint's settings.
 pub mod inspect;
+/// A background server task behind a handle that stops it on drop.
 pub mod listener;
+/// What is kept: deliveries, the one header type, endpoints. Also the wire types.
 pub mod model;
+/// The composition root: starts store, capture, `Api` and the HTTP API layer.
 pub mod serve;
+/// Pure signature verification and signing, per provider, with the verdict's evidence.
 pub mod signature;
+/// SQLite: migrations, the single group-commit writer, readers, search and inspection index.
 pub mod store;
+/// Rebuilds the public URL a sender addressed from forwarding headers.
 pub mod tunnel;
 
 pub use error::{Error, Result};

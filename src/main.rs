@@ -111,6 +111,10 @@ impl From<DurabilityArg> for Durability {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Logs go to stderr, filtered by RUST_LOG; `serve` says what it does
+    // (info), the one-shot commands only what went wrong (warn).
+    let level = if matches!(cli.command, Command::Serve(_)) { "info" } else { "warn" };
+    cli::init_logging(level);
     let result = match cli.command {
         Command::Verify { args, db } => return verify(&args, db),
         Command::Sign(args) => {

@@ -3,7 +3,7 @@
 //! same thing on its own runtime.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::api::auth::{Auth, load_or_create_token};
@@ -34,6 +34,8 @@ pub struct ServeConfig {
     pub extra_origins: Vec<String>,
     /// The install's API token, created on first run.
     pub token_path: PathBuf,
+    /// Where the running instance records its API address.
+    pub instance_path: PathBuf,
 }
 
 impl ServeConfig {
@@ -44,6 +46,7 @@ impl ServeConfig {
             store: StoreConfig::new(db),
             extra_origins: Vec::new(),
             token_path: home_dir().join("token"),
+            instance_path: home_dir().join("instance.json"),
         }
     }
 }
@@ -53,6 +56,57 @@ pub struct Running {
     pub auth: Arc<Auth>,
     pub capture: CaptureServer,
     pub api_server: ApiServer,
+    _instance: Option<Instance>,
+}
+
+/// `instance.json` in the data folder, beside the token: where this running
+/// instance's control API is, so the CLI can talk to it (instead of opening a
+/// second writer on the same database) and a user can find it. Removed when
+/// the instance stops; a file left by a killed one names a dead pid.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct InstanceRecord {
+    pub pid: u32,
+    pub api_url: String,
+    pub capture_url: String,
+    pub database: String,
+}
+
+struct Instance {
+    path: PathBuf,
+}
+
+impl Instance {
+    fn record(path: &Path, info: &Info) -> Option<Instance> {
+        let record = InstanceRecord {
+            pid: std::process::id(),
+            api_url: info.api_url.clone()?,
+            capture_url: info.capture_url.clone(),
+            database: info.database.clone(),
+        };
+        let json = serde_json::to_vec_pretty(&record).ok()?;
+        match crate::fsutil::write_private(path, &json) {
+            Ok(()) => Some(Instance { path: path.to_owned() }),
+            Err(e) => {
+                tracing::warn!(error = %e, path = %path.display(), "could not record the running instance");
+                None
+            }
+        }
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        // Only our own record: another instance may have started since.
+        let ours = read_instance(&self.path).is_some_and(|r| r.pid == std::process::id());
+        if ours {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// The record of the instance running on this data folder, if any.
+pub fn read_instance(path: &Path) -> Option<InstanceRecord> {
+    serde_json::from_slice(&std::fs::read(path).ok()?).ok()
 }
 
 impl Running {
@@ -80,18 +134,21 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
     let token = load_or_create_token(&config.token_path)?;
     let store = Store::open(config.store.clone())?;
     let capture = capture::listen(store.clone(), config.capture.clone()).await?;
-    let info = Info {
-        version: env!("CARGO_PKG_VERSION"),
-        capture_url: format!("http://{}", capture.local_addr()),
-        public_url: None,
-        database: config.store.path.display().to_string(),
-    };
-    let api = Api::new(store, info);
     let listener = tokio::net::TcpListener::bind(config.api_addr)
         .await
         .map_err(|source| Error::Bind { addr: config.api_addr.to_string(), source })?;
     let api_addr = listener.local_addr().map_err(|e| Error::io("reading the API address", e))?;
+    let info = Info {
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        capture_url: format!("http://{}", capture.local_addr()),
+        public_url: None,
+        database: config.store.path.display().to_string(),
+        api_url: Some(format!("http://{api_addr}")),
+    };
+    let api = Api::new(store, info.clone());
     let auth = Arc::new(Auth::new(token, api_addr, &config.extra_origins));
     let api_server = serve_api(listener, crate::api::router(api.clone(), auth.clone()))?;
-    Ok(Running { api, auth, capture, api_server })
+    let instance = Instance::record(&config.instance_path, &info);
+    tracing::info!(capture = %info.capture_url, api = ?info.api_url, db = %info.database, "started");
+    Ok(Running { api, auth, capture, api_server, _instance: instance })
 }

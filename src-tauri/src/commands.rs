@@ -1,42 +1,46 @@
 //! The window's commands: each one line over [`hookscope::api::Api`], the
-//! same operations the HTTP control API serves. Errors cross as `{code, message}`.
+//! same operations the HTTP control API serves. Errors cross as the same
+//! `{code, message}` ([`hookscope::error::ErrorBody`]) the HTTP API answers.
 
 use hookscope::DeliveryReply;
-use hookscope::api::{Info, InspectionReport, ListQuery};
-use hookscope::inspect::Endpoint;
+use hookscope::api::{CoreStatus, Info, InspectionReport, ListQuery, ProviderInfo};
+use hookscope::error::ErrorBody;
+use hookscope::model::EndpointJson;
 use hookscope::store::{Page, Stats};
-use serde::Serialize;
 use tauri::ipc::Response;
 use tauri::{AppHandle, Manager as _, State};
 
-use crate::core::{self, Core, Status};
+use crate::core::{self, Core};
 
-#[derive(Debug, Serialize)]
-pub struct CommandError {
-    code: String,
-    message: String,
-}
+/// `{code, message}`, decided by the error itself.
+pub struct CommandError(ErrorBody);
 
 impl From<hookscope::Error> for CommandError {
     fn from(e: hookscope::Error) -> Self {
-        CommandError { code: e.code().to_owned(), message: e.to_string() }
+        CommandError(e.public())
+    }
+}
+
+impl serde::Serialize for CommandError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
     }
 }
 
 type Reply<T> = Result<T, CommandError>;
 
 fn api(core: &Core) -> Reply<hookscope::api::Api> {
-    core.api().ok_or_else(|| CommandError { code: "not_running".into(), message: "Hookscope is not listening".into() })
+    core.api().ok_or_else(|| CommandError(ErrorBody::new("not_running", "Hookscope is not listening")))
 }
 
 #[tauri::command]
-pub fn status(core: State<'_, Core>) -> Status {
+pub fn status(core: State<'_, Core>) -> CoreStatus {
     core.status()
 }
 
 /// Starts the core again with its capture listener on another port.
 #[tauri::command]
-pub async fn restart(app: AppHandle, port: u16) -> Status {
+pub async fn restart(app: AppHandle, port: u16) -> CoreStatus {
     core::start(&app, core::loopback(port)).await;
     app.state::<Core>().status()
 }
@@ -84,21 +88,27 @@ pub async fn stats(core: State<'_, Core>, path: Option<String>) -> Reply<Stats> 
 
 /// Provider, event id and verdict; with `trial`, verified with those settings, unsaved.
 #[tauri::command]
-pub async fn inspect(core: State<'_, Core>, id: String, trial: Option<Endpoint>) -> Reply<InspectionReport> {
+pub async fn inspect(core: State<'_, Core>, id: String, trial: Option<EndpointJson>) -> Reply<InspectionReport> {
     Ok(api(&core)?.inspect(&id, trial).await?)
 }
 
 #[tauri::command]
-pub async fn endpoints(core: State<'_, Core>) -> Reply<Vec<Endpoint>> {
+pub async fn endpoints(core: State<'_, Core>) -> Reply<Vec<EndpointJson>> {
     Ok(api(&core)?.endpoints().await?)
 }
 
 #[tauri::command]
-pub async fn put_endpoint(core: State<'_, Core>, endpoint: Endpoint) -> Reply<()> {
+pub async fn put_endpoint(core: State<'_, Core>, endpoint: EndpointJson) -> Reply<EndpointJson> {
     Ok(api(&core)?.put_endpoint(endpoint).await?)
 }
 
+/// By id, or by path prefix.
 #[tauri::command]
-pub async fn delete_endpoint(core: State<'_, Core>, path_prefix: String) -> Reply<()> {
-    Ok(api(&core)?.delete_endpoint(&path_prefix).await?)
+pub async fn delete_endpoint(core: State<'_, Core>, id: String) -> Reply<()> {
+    Ok(api(&core)?.delete_endpoint(&id).await?)
+}
+
+#[tauri::command]
+pub fn providers(core: State<'_, Core>) -> Reply<Vec<ProviderInfo>> {
+    Ok(api(&core)?.providers())
 }

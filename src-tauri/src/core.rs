@@ -7,14 +7,15 @@ use std::path::PathBuf;
 use std::sync::{Mutex, RwLock};
 
 use futures_util::StreamExt as _;
-use hookscope::api::{Api, subscribe};
+use hookscope::api::{Api, CoreStatus as Status};
 use hookscope::serve::{Running, ServeConfig, default_db_path};
 use serde::{Deserialize, Serialize};
+
 use tauri::async_runtime::JoinHandle;
 use tauri::{AppHandle, Emitter as _, Manager as _};
 
-/// The event that carries [`hookscope::api::EventBatch`]es to the window.
-pub const DELIVERIES_EVENT: &str = "deliveries";
+/// The Tauri event that carries [`hookscope::api::LiveEvent`]s (every topic) to the window.
+pub const EVENTS: &str = "events";
 /// Tells the window the core started, stopped or failed; carries a [`Status`].
 pub const STATUS_EVENT: &str = "status";
 const DEFAULT_CAPTURE_PORT: u16 = 8787;
@@ -30,14 +31,6 @@ impl Default for Settings {
     fn default() -> Self {
         Settings { capture_port: DEFAULT_CAPTURE_PORT }
     }
-}
-
-#[derive(Debug, Clone, Serialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
-pub enum Status {
-    Starting,
-    Listening { capture_url: String },
-    Failed { code: String, message: String, capture_port: u16 },
 }
 
 pub struct Core {
@@ -146,8 +139,8 @@ pub async fn start(app: &AppHandle, addr: SocketAddr) {
 }
 
 async fn forward_events(app: AppHandle, api: Api) {
-    let mut batches = std::pin::pin!(subscribe(api.store().clone()));
-    while let Some(batch) = batches.next().await {
-        let _ = app.emit(DELIVERIES_EVENT, batch);
+    let mut events = std::pin::pin!(api.subscribe());
+    while let Some(event) = events.next().await {
+        let _ = app.emit(EVENTS, event);
     }
 }

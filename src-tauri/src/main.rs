@@ -6,6 +6,7 @@
 
 mod commands;
 mod core;
+mod log;
 
 use tauri::Manager as _;
 
@@ -14,6 +15,8 @@ use tauri::Manager as _;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
+    // Kept alive for the whole run: dropping it flushes and stops the log writer.
+    let _log = log::init(&hookscope::serve::home_dir());
     tauri::Builder::default()
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .setup(|app| {
@@ -26,22 +29,8 @@ fn main() {
             });
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::status,
-            commands::restart,
-            commands::info,
-            commands::list,
-            commands::get,
-            commands::body,
-            commands::remove,
-            commands::clear,
-            commands::pin,
-            commands::stats,
-            commands::inspect,
-            commands::endpoints,
-            commands::put_endpoint,
-            commands::delete_endpoint,
-        ])
+        // The list is generated from src/commands.rs by build.rs.
+        .invoke_handler(include!(concat!(env!("OUT_DIR"), "/handler.rs")))
         .run(tauri::generate_context!())
         .expect("Hookscope's window could not start");
 }

@@ -1,6 +1,8 @@
-//! Live updates, coalesced. However fast deliveries arrive, a subscriber gets
-//! at most one batch per interval: the newest few summaries and how many
-//! arrived in all, so a burst of 10,000/s never floods a window or a browser.
+//! Live updates, coalesced, as topics on one stream. However fast deliveries
+//! arrive, a subscriber gets at most one event per interval: the newest few
+//! summaries and how many arrived in all, so a burst of 10,000/s never floods
+//! a window or a browser. Every adapter (SSE, Tauri events) forwards
+//! [`crate::api::Api::subscribe`]; the topic names are the event names.
 //!
 //! A delivery is announced as soon as it is committed, usually before the
 //! indexer has inspected it (provider, verdict, redeliveries). Those announced
@@ -12,6 +14,8 @@ use std::time::Duration;
 use futures_util::Stream;
 use serde::Serialize;
 use tokio::sync::watch;
+use ts_rs::TS;
+use utoipa::ToSchema;
 
 use crate::model::DeliverySummary;
 use crate::store::{self, Committed, Store};
@@ -24,17 +28,33 @@ pub const BATCH_ITEMS: u32 = 200;
 /// How often to look whether the indexer has reached announced deliveries.
 const ANALYZED_POLL: Duration = Duration::from_millis(250);
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS, ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
-pub enum EventBatch {
+pub enum LiveEvent {
     /// New deliveries since the last batch, newest first.
     Deliveries { count: u64, items: Vec<DeliverySummary> },
     /// Deliveries announced before they were inspected, now with their
     /// provider, verdict and redelivery count (newest first, at most
     /// `BATCH_ITEMS`).
     Analyzed { items: Vec<DeliverySummary> },
-    /// Deliveries were deleted, cleared, pruned or pinned: reload.
+    /// Endpoint settings changed (from any window, the API or the CLI):
+    /// reload them. A `changed` follows once verdicts are recomputed.
+    Endpoints,
+    /// Deliveries were deleted, cleared, pruned or pinned, or their
+    /// verdicts recomputed: reload.
     Changed,
+}
+
+impl LiveEvent {
+    /// The topic, which is also the SSE event name.
+    pub fn topic(&self) -> &'static str {
+        match self {
+            LiveEvent::Deliveries { .. } => "deliveries",
+            LiveEvent::Analyzed { .. } => "analyzed",
+            LiveEvent::Endpoints => "endpoints",
+            LiveEvent::Changed => "changed",
+        }
+    }
 }
 
 struct Subscriber {
@@ -44,13 +64,16 @@ struct Subscriber {
     first: bool,
     /// Announced deliveries after `.0` and up to `.1` may lack their inspection.
     uninspected: Option<(i64, i64)>,
+    /// Endpoints changed: once deliveries up to `.1` are analyzed with
+    /// settings version `.0`, views reload for their new verdicts.
+    reanalyzing: Option<(u64, i64)>,
 }
 
-/// A stream of batches, starting from what the store holds now.
-pub fn subscribe(store: Store) -> impl Stream<Item = EventBatch> + Send + 'static {
+/// A stream of events, starting from what the store holds now.
+pub(super) fn subscribe(store: Store) -> impl Stream<Item = LiveEvent> + Send + 'static {
     let mut rx = store.committed();
     let seen = *rx.borrow_and_update();
-    let subscriber = Subscriber { store, rx, seen, first: true, uninspected: None };
+    let subscriber = Subscriber { store, rx, seen, first: true, uninspected: None, reanalyzing: None };
     futures_util::stream::unfold(subscriber, |mut s| async move {
         let batch = s.next().await?;
         Some((batch, s))
@@ -58,13 +81,13 @@ pub fn subscribe(store: Store) -> impl Stream<Item = EventBatch> + Send + 'stati
 }
 
 impl Subscriber {
-    async fn next(&mut self) -> Option<EventBatch> {
+    async fn next(&mut self) -> Option<LiveEvent> {
         loop {
             if !self.first {
                 tokio::time::sleep(COALESCE).await;
             }
             self.first = false;
-            let committed = match self.uninspected {
+            let committed = match self.uninspected.or(self.reanalyzing.map(|(_, upto)| (0, upto))) {
                 // Wake for new commits, or to look at the indexer's progress.
                 Some(_) => match tokio::time::timeout(ANALYZED_POLL, self.rx.changed()).await {
                     Ok(changed) => changed.is_ok(),
@@ -76,12 +99,26 @@ impl Subscriber {
                 return None;
             }
             let now: Committed = *self.rx.borrow_and_update();
+            if now.endpoints != self.seen.endpoints {
+                self.seen.endpoints = now.endpoints;
+                self.reanalyzing = Some((now.endpoints, now.last_seq));
+                return Some(LiveEvent::Endpoints);
+            }
+            if let Some((version, upto)) = self.reanalyzing
+                && self.store.analyzed_with(version) >= upto
+            {
+                self.reanalyzing = None;
+                self.seen.last_seq = self.seen.last_seq.max(now.last_seq);
+                self.seen.changes = now.changes;
+                self.uninspected = None;
+                return Some(LiveEvent::Changed);
+            }
             if now.changes != self.seen.changes {
                 self.seen.changes = now.changes;
                 // Reloading covers any deliveries that arrived with the change.
                 self.seen.last_seq = now.last_seq;
                 self.uninspected = None;
-                return Some(EventBatch::Changed);
+                return Some(LiveEvent::Changed);
             }
             if now.last_seq > self.seen.last_seq {
                 let (after, upto) = (self.seen.last_seq, now.last_seq);
@@ -101,7 +138,7 @@ impl Subscriber {
                     self.uninspected = Some((from, upto));
                 }
                 if let Ok((count, items)) = fetched {
-                    return Some(EventBatch::Deliveries { count, items });
+                    return Some(LiveEvent::Deliveries { count, items });
                 }
                 continue;
             }
@@ -114,7 +151,7 @@ impl Subscriber {
                     if let Ok(items) = fetched
                         && !items.is_empty()
                     {
-                        return Some(EventBatch::Analyzed { items });
+                        return Some(LiveEvent::Analyzed { items });
                     }
                 }
             }

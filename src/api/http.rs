@@ -1,28 +1,38 @@
 //! The HTTP control API: a thin adapter from routes to [`Api`] operations,
 //! behind the token, Host and Origin checks of [`Auth`]. Loopback only.
+//!
+//! Each route is declared once, with its `#[utoipa::path]`: the router and
+//! the OpenAPI document (`/api/openapi.json`) are both built from that list,
+//! so the document cannot drift from what is served.
 
 use std::convert::Infallible;
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{Path, Query, Request, State};
-use axum::http::{StatusCode, header};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, put};
+use axum::routing::get;
 use futures_util::StreamExt as _;
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use tokio::net::TcpListener;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{IntoParams, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::auth::{Auth, COOKIE};
-use super::{Api, EventBatch, ListQuery, subscribe};
-use crate::error::Error;
-use crate::inspect::Endpoint;
+use super::{Api, CoreStatus, Info, InspectionReport, ListQuery, LiveEvent, ProviderInfo};
+use crate::error::{Error, ErrorBody};
 use crate::listener::ServerHandle;
-
-const OPENAPI: &str = include_str!("openapi.json");
+use crate::model::{DeliveryReply, DeliverySummary, EndpointJson};
+use crate::store::{Page, Stats};
 
 #[derive(Clone)]
 struct AppState {
@@ -30,27 +40,90 @@ struct AppState {
     auth: Arc<Auth>,
 }
 
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Hookscope control API",
+        description = "Deliveries, endpoints, signature inspections and live events of a running Hookscope. \
+            Loopback only; every route but /api/login needs the install's token (Bearer) or the sign-in cookie, \
+            and the API's own Host and Origin."
+    ),
+    components(schemas(ErrorBody, LiveEvent, CoreStatus)),
+    modifiers(&Security),
+    security(("bearer" = []), ("cookie" = []))
+)]
+struct ApiDoc;
+
+struct Security;
+
+impl utoipa::Modify for Security {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme("cookie", SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(COOKIE))));
+    }
+}
+
+/// Every route that needs the token, declared with its documentation.
+fn documented() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(info))
+        .routes(routes!(list, clear))
+        .routes(routes!(one, delete))
+        .routes(routes!(body))
+        .routes(routes!(pin, unpin))
+        .routes(routes!(inspection, try_inspection))
+        .routes(routes!(endpoints, put_endpoint, delete_endpoint_by_prefix))
+        .routes(routes!(delete_endpoint))
+        .routes(routes!(providers))
+        .routes(routes!(stats))
+        .routes(routes!(events))
+}
+
+/// The OpenAPI document of the control API, as `/api/openapi.json` serves it.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let mut doc = documented().into_openapi();
+    // Documented by hand: they are not behind the token, or not JSON.
+    let extra = OpenApiRouter::<AppState>::new().routes(routes!(login)).routes(routes!(openapi_json)).into_openapi();
+    doc.merge(extra);
+    doc
+}
+
 /// The control API's routes, without a socket (tests call it with `oneshot`).
 pub fn router(api: Api, auth: Arc<Auth>) -> Router {
     let state = AppState { api, auth };
-    let protected = Router::new()
-        .route("/api/info", get(info))
-        .route("/api/deliveries", get(list).delete(clear))
-        .route("/api/deliveries/{id}", get(one).delete(delete))
-        .route("/api/deliveries/{id}/body", get(body))
-        .route("/api/deliveries/{id}/pin", put(pin).delete(unpin))
-        .route("/api/deliveries/{id}/inspection", get(inspection).post(try_inspection))
-        .route("/api/endpoints", get(endpoints).put(put_endpoint).delete(delete_endpoint))
-        .route("/api/stats", get(stats))
-        .route("/api/events", get(events))
-        .route("/api/openapi.json", get(openapi))
+    let doc = Arc::new(openapi());
+    let (protected, _) = documented().split_for_parts();
+    let protected = protected
+        .route("/api/openapi.json", get(move || async move { Json(doc.as_ref().clone()) }))
         .route_layer(middleware::from_fn_with_state(state.clone(), require_token));
     Router::new()
         .route("/api/login", get(login))
         .merge(protected)
+        .method_not_allowed_fallback(method_not_allowed)
         .fallback(super::ui::asset)
         .layer(middleware::from_fn_with_state(state.clone(), require_same_site))
+        .layer(middleware::from_fn(trace))
         .with_state(state)
+}
+
+/// One span per request; failures are logged with their status.
+async fn trace(req: Request, next: Next) -> Response {
+    let (method, path) = (req.method().clone(), req.uri().path().to_owned());
+    let span = tracing::debug_span!("api", %method, %path);
+    let started = Instant::now();
+    let response = tracing::Instrument::instrument(next.run(req), span.clone()).await;
+    let status = response.status();
+    let _enter = span.enter();
+    if status.is_server_error() {
+        tracing::warn!(status = status.as_u16(), elapsed_ms = started.elapsed().as_millis() as u64, "failed");
+    } else {
+        tracing::debug!(status = status.as_u16(), elapsed_ms = started.elapsed().as_millis() as u64, "answered");
+    }
+    response
 }
 
 async fn require_same_site(State(s): State<AppState>, req: Request, next: Next) -> Response {
@@ -67,13 +140,67 @@ async fn require_token(State(s): State<AppState>, req: Request, next: Next) -> R
     next.run(req).await
 }
 
-#[derive(Deserialize)]
+async fn method_not_allowed() -> Response {
+    problem(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this route does not take that method")
+}
+
+/// An error as the API answers it: the status and `{code, message}` that
+/// the error itself decides (see [`Error::public`]).
+pub struct ApiError(StatusCode, ErrorBody);
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> Self {
+        ApiError(StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), e.public())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, Json(self.1)).into_response()
+    }
+}
+
+type Reply<T> = Result<Json<T>, ApiError>;
+
+/// A JSON body whose rejection is `{code: "invalid_body", message}`.
+struct Body<T>(T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(Body(value)),
+            Err(r) => Err(ApiError(r.status(), ErrorBody::new("invalid_body", r.body_text()))),
+        }
+    }
+}
+
+/// Query parameters whose rejection is `{code: "invalid_query", message}`.
+struct Params<T>(T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Params<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(Params(value)),
+            Err(r) => Err(ApiError(StatusCode::BAD_REQUEST, ErrorBody::new("invalid_query", r.body_text()))),
+        }
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct Ticket {
+    /// The one-time ticket printed by `hookscope serve`.
     ticket: String,
 }
 
-/// Redeems a one-time login URL: sets the token as an HttpOnly cookie.
-async fn login(State(s): State<AppState>, Query(t): Query<Ticket>) -> Response {
+/// Redeems a one-time sign-in URL: sets the token as an HttpOnly cookie.
+#[utoipa::path(get, path = "/api/login", params(Ticket), tag = "session", security(()),
+    responses((status = 303, description = "Signed in; to the UI"), (status = 401, body = ErrorBody)))]
+async fn login(State(s): State<AppState>, Params(t): Params<Ticket>) -> Response {
     if !s.auth.redeem(&t.ticket) {
         return problem(StatusCode::UNAUTHORIZED, "ticket_used", "this sign-in link was already used or is unknown");
     }
@@ -81,129 +208,182 @@ async fn login(State(s): State<AppState>, Query(t): Query<Ticket>) -> Response {
     ([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response()
 }
 
-async fn info(State(s): State<AppState>) -> Response {
-    Json(s.api.info()).into_response()
+/// This document.
+#[utoipa::path(get, path = "/api/openapi.json", tag = "meta", responses((status = 200, description = "OpenAPI 3.1")))]
+async fn openapi_json() {}
+
+/// Versions and addresses of this instance.
+#[utoipa::path(get, path = "/api/info", tag = "meta", responses((status = 200, body = Info)))]
+async fn info(State(s): State<AppState>) -> Json<Info> {
+    Json(s.api.info())
 }
 
-async fn list(State(s): State<AppState>, Query(q): Query<ListQuery>) -> Response {
-    reply(s.api.list(&q).await)
+/// Deliveries, newest first, in keyset pages.
+#[utoipa::path(get, path = "/api/deliveries", params(ListQuery), tag = "deliveries",
+    responses((status = 200, body = Page<DeliverySummary>), (status = 400, body = ErrorBody)))]
+async fn list(State(s): State<AppState>, Params(q): Params<ListQuery>) -> Reply<Page> {
+    Ok(Json(s.api.list(&q).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct OneQuery {
     /// `false` leaves out `body` and `body_text` (the UI reads `/body`).
     body: Option<bool>,
 }
 
-async fn one(State(s): State<AppState>, Path(id): Path<String>, Query(q): Query<OneQuery>) -> Response {
-    reply(s.api.get(&id, q.body.unwrap_or(true)).await)
+/// One delivery, with its body (base64 and text) unless `body=false`.
+#[utoipa::path(get, path = "/api/deliveries/{id}", params(("id" = String, Path), OneQuery), tag = "deliveries",
+    responses((status = 200, body = DeliveryReply), (status = 404, body = ErrorBody)))]
+async fn one(State(s): State<AppState>, Path(id): Path<String>, Params(q): Params<OneQuery>) -> Reply<DeliveryReply> {
+    Ok(Json(s.api.get(&id, q.body.unwrap_or(true)).await?))
 }
 
-async fn body(State(s): State<AppState>, Path(id): Path<String>) -> Response {
-    match s.api.body(&id).await {
-        Ok(bytes) => ([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response(),
-        Err(e) => error_response(e),
-    }
+/// The body's exact bytes, served inert: never rendered by a browser.
+#[utoipa::path(get, path = "/api/deliveries/{id}/body", params(("id" = String, Path)), tag = "deliveries",
+    responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>), (status = 404, body = ErrorBody)))]
+async fn body(State(s): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let bytes = s.api.body(&id).await?;
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment"));
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox"));
+    Ok(response)
 }
 
-async fn delete(State(s): State<AppState>, Path(id): Path<String>) -> Response {
-    empty(s.api.delete(&id).await)
+/// Deletes one delivery.
+#[utoipa::path(delete, path = "/api/deliveries/{id}", params(("id" = String, Path)), tag = "deliveries",
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+async fn delete(State(s): State<AppState>, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+    s.api.delete(&id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
-async fn clear(State(s): State<AppState>) -> Response {
-    reply(s.api.clear().await.map(|deleted| serde_json::json!({ "deleted": deleted })))
+#[derive(serde::Serialize, utoipa::ToSchema)]
+struct Deleted {
+    deleted: u64,
 }
 
-async fn pin(State(s): State<AppState>, Path(id): Path<String>) -> Response {
-    empty(s.api.set_pinned(&id, true).await)
+/// Deletes every delivery that is not pinned.
+#[utoipa::path(delete, path = "/api/deliveries", tag = "deliveries", responses((status = 200, body = Deleted)))]
+async fn clear(State(s): State<AppState>) -> Reply<Deleted> {
+    Ok(Json(Deleted { deleted: s.api.clear().await? }))
 }
 
-async fn unpin(State(s): State<AppState>, Path(id): Path<String>) -> Response {
-    empty(s.api.set_pinned(&id, false).await)
+/// Pins a delivery: retention never removes it.
+#[utoipa::path(put, path = "/api/deliveries/{id}/pin", params(("id" = String, Path)), tag = "deliveries",
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+async fn pin(State(s): State<AppState>, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+    s.api.set_pinned(&id, true).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
-async fn inspection(State(s): State<AppState>, Path(id): Path<String>) -> Response {
-    reply(s.api.inspect(&id, None).await)
+#[utoipa::path(delete, path = "/api/deliveries/{id}/pin", params(("id" = String, Path)), tag = "deliveries",
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+async fn unpin(State(s): State<AppState>, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+    s.api.set_pinned(&id, false).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
-/// Verifies with settings sent in the request, without saving them.
-async fn try_inspection(State(s): State<AppState>, Path(id): Path<String>, Json(e): Json<Endpoint>) -> Response {
-    reply(s.api.inspect(&id, Some(e)).await)
+/// Provider, event id, signature verdict with its evidence, and the other
+/// deliveries of the same event.
+#[utoipa::path(get, path = "/api/deliveries/{id}/inspection", params(("id" = String, Path)), tag = "signatures",
+    responses((status = 200, body = InspectionReport), (status = 404, body = ErrorBody)))]
+async fn inspection(State(s): State<AppState>, Path(id): Path<String>) -> Reply<InspectionReport> {
+    Ok(Json(s.api.inspect(&id, None).await?))
 }
 
-async fn endpoints(State(s): State<AppState>) -> Response {
-    reply(s.api.endpoints().await)
+/// Verifies with settings sent in the request, without saving them. With an
+/// `id`, redacted secrets stand for that endpoint's stored ones.
+#[utoipa::path(post, path = "/api/deliveries/{id}/inspection", params(("id" = String, Path)), tag = "signatures",
+    request_body = EndpointJson,
+    responses((status = 200, body = InspectionReport), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn try_inspection(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Body(e): Body<EndpointJson>,
+) -> Reply<InspectionReport> {
+    Ok(Json(s.api.inspect(&id, Some(e)).await?))
 }
 
-async fn put_endpoint(State(s): State<AppState>, Json(e): Json<Endpoint>) -> Response {
-    empty(s.api.put_endpoint(e).await)
+/// Every endpoint, secrets redacted.
+#[utoipa::path(get, path = "/api/endpoints", tag = "endpoints", responses((status = 200, body = Vec<EndpointJson>)))]
+async fn endpoints(State(s): State<AppState>) -> Reply<Vec<EndpointJson>> {
+    Ok(Json(s.api.endpoints().await?))
 }
 
-#[derive(Deserialize)]
-struct PrefixQuery {
-    path_prefix: String,
+/// Creates or edits an endpoint (by `id`, else by `path_prefix`). Secrets
+/// left out, or sent back redacted as read, keep the stored ones. The saved
+/// endpoint (with its id) is in `GET /api/endpoints`.
+#[utoipa::path(put, path = "/api/endpoints", tag = "endpoints", request_body = EndpointJson,
+    responses((status = 204, description = "Saved"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn put_endpoint(State(s): State<AppState>, Body(e): Body<EndpointJson>) -> Result<StatusCode, ApiError> {
+    s.api.put_endpoint(e).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
-async fn delete_endpoint(State(s): State<AppState>, Query(q): Query<PrefixQuery>) -> Response {
-    empty(s.api.delete_endpoint(&q.path_prefix).await)
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct EndpointQuery {
+    /// The endpoint's id, or (as older clients send) its path prefix.
+    path_prefix: Option<String>,
+    id: Option<String>,
 }
 
-#[derive(Deserialize)]
+/// Deletes an endpoint named by `?id=` or `?path_prefix=`.
+#[utoipa::path(delete, path = "/api/endpoints", params(EndpointQuery), tag = "endpoints",
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn delete_endpoint_by_prefix(
+    State(s): State<AppState>,
+    Params(q): Params<EndpointQuery>,
+) -> Result<StatusCode, ApiError> {
+    let key = q.id.or(q.path_prefix).ok_or_else(|| Error::InvalidArgument("give ?id= or ?path_prefix=".into()))?;
+    s.api.delete_endpoint(&key).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Deletes an endpoint by id.
+#[utoipa::path(delete, path = "/api/endpoints/{id}", params(("id" = String, Path)), tag = "endpoints",
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+async fn delete_endpoint(State(s): State<AppState>, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+    s.api.delete_endpoint(&id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The providers an endpoint can verify as.
+#[utoipa::path(get, path = "/api/providers", tag = "endpoints", responses((status = 200, body = Vec<ProviderInfo>)))]
+async fn providers(State(s): State<AppState>) -> Json<Vec<ProviderInfo>> {
+    Json(s.api.providers())
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct StatsQuery {
+    /// Count only deliveries under this path prefix.
     path: Option<String>,
 }
 
-async fn stats(State(s): State<AppState>, Query(q): Query<StatsQuery>) -> Response {
-    reply(s.api.stats(q.path).await)
+/// How many deliveries, and how many bytes, are stored.
+#[utoipa::path(get, path = "/api/stats", params(StatsQuery), tag = "deliveries", responses((status = 200, body = Stats)))]
+async fn stats(State(s): State<AppState>, Params(q): Params<StatsQuery>) -> Reply<Stats> {
+    Ok(Json(s.api.stats(q.path).await?))
 }
 
+/// Server-Sent Events: one event per topic (`deliveries`, `analyzed`,
+/// `endpoints`, `changed`), each carrying a `LiveEvent` as JSON.
+#[utoipa::path(get, path = "/api/events", tag = "events",
+    responses((status = 200, content_type = "text/event-stream", body = LiveEvent)))]
 async fn events(State(s): State<AppState>) -> Response {
-    let stream = subscribe(s.api.store().clone()).map(|batch| {
-        let name = match &batch {
-            EventBatch::Deliveries { .. } => "deliveries",
-            EventBatch::Analyzed { .. } => "analyzed",
-            EventBatch::Changed => "changed",
-        };
-        Ok::<_, Infallible>(Event::default().event(name).json_data(&batch).unwrap_or_default())
+    let stream = s.api.subscribe().map(|event| {
+        Ok::<_, Infallible>(SseEvent::default().event(event.topic()).json_data(&event).unwrap_or_default())
     });
     Sse::new(stream).keep_alive(KeepAlive::default()).into_response()
 }
 
-async fn openapi() -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
-}
-
-fn reply<T: serde::Serialize>(result: crate::Result<T>) -> Response {
-    match result {
-        Ok(v) => Json(v).into_response(),
-        Err(e) => error_response(e),
-    }
-}
-
-fn empty(result: crate::Result<()>) -> Response {
-    match result {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(e) => error_response(e),
-    }
-}
-
-fn error_response(e: Error) -> Response {
-    let status = match &e {
-        Error::NotFound(_) => StatusCode::NOT_FOUND,
-        Error::InvalidId(_) | Error::InvalidArgument(_) => StatusCode::BAD_REQUEST,
-        e if e.is_retryable() => StatusCode::SERVICE_UNAVAILABLE,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
-    };
-    if status == StatusCode::INTERNAL_SERVER_ERROR {
-        // Details go to the log, not to the client.
-        eprintln!("hookscope: control API error: {e}");
-        return problem(status, e.code(), "internal error");
-    }
-    problem(status, e.code(), &e.to_string())
-}
-
 fn problem(status: StatusCode, code: &str, message: &str) -> Response {
-    (status, Json(serde_json::json!({ "code": code, "message": message }))).into_response()
+    ApiError(status, ErrorBody::new(code, message)).into_response()
 }
 
 /// A running control API; dropping it (or `shutdown`) stops it.

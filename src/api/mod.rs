@@ -4,39 +4,55 @@
 
 pub mod auth;
 mod events;
+pub mod generated;
 mod http;
 mod ui;
 
+use futures_util::Stream;
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use utoipa::{IntoParams, ToSchema};
 
-pub use events::{EventBatch, subscribe};
-pub use http::{ApiServer, router, serve_api};
+pub use events::{COALESCE, LiveEvent};
+pub use http::{ApiServer, openapi, router, serve_api};
 
 use crate::error::{Error, Result};
-use crate::inspect::{self, Endpoint, Inspection};
-use crate::model::{DeliveryId, DeliveryReply};
+use crate::inspect::{self, Inspection};
+use crate::model::{DeliveryId, DeliveryReply, Endpoint, EndpointJson};
+use crate::signature::Provider;
 use crate::store::{self, ListFilter, Page, Stats, StatusFilter, Store};
 
 /// Where things can be reached, for the UI's header and empty state.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS, ToSchema)]
 pub struct Info {
-    pub version: &'static str,
+    pub version: String,
     pub capture_url: String,
     pub public_url: Option<String>,
     pub database: String,
+    /// The control API of this running instance (`http://127.0.0.1:PORT`).
+    pub api_url: Option<String>,
 }
 
 /// Query parameters of a listing, as the API and the UI send them.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, TS, ToSchema, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// At most this many (default 100, capped at 1,000 per page).
+    #[ts(optional)]
     pub limit: Option<u32>,
     /// The `next` cursor of the previous page.
+    #[ts(optional)]
     pub before: Option<String>,
+    #[ts(optional)]
     pub method: Option<String>,
+    /// A path prefix.
+    #[ts(optional)]
     pub path: Option<String>,
     /// A code (`404`) or a class (`4xx`).
+    #[ts(optional)]
     pub status: Option<String>,
     /// Words to find in path, headers and text bodies.
+    #[ts(optional)]
     pub q: Option<String>,
 }
 
@@ -51,6 +67,25 @@ impl ListQuery {
             text: self.q.clone(),
         })
     }
+}
+
+/// Whether the core runs, as the window shows it: the desktop can fail to
+/// bind its capture port, and a browser can be signed out.
+#[derive(Debug, Clone, Serialize, TS, ToSchema)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum CoreStatus {
+    Starting,
+    Listening { capture_url: String },
+    Failed { code: String, message: String, capture_port: u16 },
+    SignedOut,
+}
+
+/// A provider the UI may offer, with what its scheme needs.
+#[derive(Debug, Clone, Serialize, TS, ToSchema)]
+pub struct ProviderInfo {
+    pub id: Provider,
+    /// What the secret field holds for this provider.
+    pub secret_label: String,
 }
 
 #[derive(Clone)]
@@ -70,6 +105,17 @@ impl Api {
 
     pub fn info(&self) -> Info {
         self.info.clone()
+    }
+
+    /// Records where this instance's control API listens (known once bound).
+    pub fn set_api_url(&mut self, url: String) {
+        self.info.api_url = Some(url);
+    }
+
+    /// The live stream every adapter forwards: deliveries, analyzed,
+    /// endpoints, changed — coalesced, at most one batch per [`COALESCE`].
+    pub fn subscribe(&self) -> impl Stream<Item = LiveEvent> + Send + 'static {
+        events::subscribe(self.store.clone())
     }
 
     pub async fn list(&self, query: &ListQuery) -> Result<Page> {
@@ -110,11 +156,28 @@ impl Api {
     pub async fn stats(&self, path_prefix: Option<String>) -> Result<Stats> {
         self.store.stats(path_prefix).await
     }
+
+    /// The providers an endpoint can be set to.
+    pub fn providers(&self) -> Vec<ProviderInfo> {
+        Provider::ALL
+            .iter()
+            .map(|&id| ProviderInfo {
+                id,
+                secret_label: match id {
+                    Provider::Discord => "Public key (hex)",
+                    Provider::Paypal => "Webhook id",
+                    Provider::Gitlab => "Secret token",
+                    _ => "Signing secret",
+                }
+                .into(),
+            })
+            .collect()
+    }
 }
 
 /// A delivery's inspection, computed now with the current settings, and the
 /// other deliveries of the same event.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS, ToSchema)]
 pub struct InspectionReport {
     #[serde(flatten)]
     pub inspection: Inspection,
@@ -123,31 +186,50 @@ pub struct InspectionReport {
 }
 
 impl Api {
-    pub async fn endpoints(&self) -> Result<Vec<Endpoint>> {
-        self.store.endpoints().await
+    pub async fn endpoints(&self) -> Result<Vec<EndpointJson>> {
+        Ok(self.store.endpoints().await?.iter().map(EndpointJson::from).collect())
     }
 
-    pub async fn put_endpoint(&self, endpoint: Endpoint) -> Result<()> {
-        if !endpoint.path_prefix.starts_with('/') {
+    /// Creates or edits an endpoint. An edit names the endpoint by `id` (or,
+    /// without one, by its prefix); secrets sent back redacted, or left out,
+    /// keep the stored ones.
+    pub async fn put_endpoint(&self, json: EndpointJson) -> Result<EndpointJson> {
+        if !json.path_prefix.starts_with('/') {
             return Err(Error::InvalidArgument("an endpoint's path prefix starts with /".into()));
         }
-        self.store.put_endpoint(endpoint).await
+        let stored = match &json.id {
+            Some(id) => Some(self.store.endpoint(id.clone()).await?.ok_or_else(|| Error::not_found("endpoint", id))?),
+            None => self.store.endpoints().await?.into_iter().find(|e| e.path_prefix == json.path_prefix),
+        };
+        let endpoint = json.into_endpoint(stored.as_ref()).map_err(incomplete)?;
+        if let Some(crate::model::SchemeChoice::Generic(config)) = &endpoint.scheme {
+            config.spec().map_err(|e| incomplete(e.to_string()))?;
+        }
+        let saved = EndpointJson::from(&endpoint);
+        self.store.put_endpoint(endpoint).await?;
+        Ok(saved)
     }
 
-    pub async fn delete_endpoint(&self, path_prefix: &str) -> Result<()> {
-        if self.store.delete_endpoint(path_prefix.to_owned()).await? {
+    /// Deletes an endpoint by id (or, as older clients do, by prefix).
+    pub async fn delete_endpoint(&self, id_or_prefix: &str) -> Result<()> {
+        if self.store.delete_endpoint(id_or_prefix.to_owned()).await? {
             Ok(())
         } else {
-            Err(Error::NotFound(format!("endpoint {path_prefix}")))
+            Err(Error::not_found("endpoint", id_or_prefix))
         }
     }
 
     /// Inspects a delivery with the saved endpoint settings, or with `trial`
     /// ones (to try a secret without saving it).
-    pub async fn inspect(&self, id: &str, trial: Option<Endpoint>) -> Result<InspectionReport> {
+    pub async fn inspect(&self, id: &str, trial: Option<EndpointJson>) -> Result<InspectionReport> {
         let d = self.store.get(id.parse()?).await?;
-        let endpoints = match trial {
-            Some(mut e) => {
+        let endpoints: Vec<Endpoint> = match trial {
+            Some(json) => {
+                let stored = match &json.id {
+                    Some(id) => self.store.endpoint(id.clone()).await?,
+                    None => None,
+                };
+                let mut e = json.into_endpoint(stored.as_ref()).map_err(incomplete)?;
                 e.path_prefix = String::new();
                 vec![e]
             }
@@ -173,6 +255,10 @@ impl Api {
     }
 }
 
+fn incomplete(why: String) -> Error {
+    Error::InvalidArgument(format!("this endpoint's settings are incomplete: {why}"))
+}
+
 fn found(existed: bool, id: DeliveryId) -> Result<()> {
-    if existed { Ok(()) } else { Err(crate::Error::NotFound(id.to_string())) }
+    if existed { Ok(()) } else { Err(Error::not_found("delivery", id)) }
 }

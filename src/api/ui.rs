@@ -59,7 +59,7 @@ fn with_headers(bytes: Vec<u8>, name: &str) -> Response {
 }
 
 fn not_found() -> Response {
-    let body = serde_json::json!({ "code": "not_found", "message": "no such page" });
+    let body = serde_json::json!({ "code": "no_route", "message": "no such API route or page" });
     (StatusCode::NOT_FOUND, axum::Json(body)).into_response()
 }
 

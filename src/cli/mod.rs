@@ -12,7 +12,7 @@ use rusqlite::Connection;
 
 use self::signature::StoredRequest;
 use crate::error::{Error, Result};
-use crate::inspect::{self, Endpoint};
+use crate::model::endpoint_for;
 use crate::model::{Delivery, DeliveryId};
 use crate::store::{self, ListFilter};
 use crate::tunnel;
@@ -87,30 +87,25 @@ pub fn stored_request(db: &Path, id: &str) -> Result<StoredRequest> {
     Ok(StoredRequest {
         url,
         method: d.summary.method,
-        headers: d.headers.into_iter().map(|h| (h.name, h.value)).collect(),
-        body,
+        headers: d.headers,
+        body: body.0,
         received_at_us: d.summary.received_at_us,
     })
 }
 
 /// The public URL set for the endpoint `path` belongs to (its longest matching
-/// prefix, [`inspect::endpoint_for`]), read without opening the store for
-/// writing. The store does not export its endpoint query, so this reads the
-/// two columns it needs (never the secrets).
+/// prefix, [`endpoint_for`]), as the UI's inspection reads it.
 fn configured_public_url(conn: &Connection, path: &str) -> Result<Option<String>> {
-    let mut stmt = conn.prepare("SELECT path_prefix, public_url FROM endpoints")?;
-    let endpoints = stmt
-        .query_map([], |r| {
-            Ok(Endpoint {
-                path_prefix: r.get(0)?,
-                provider: None,
-                secrets: Vec::new(),
-                tolerance_s: None,
-                public_url: r.get(1)?,
-            })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(inspect::endpoint_for(&endpoints, path).and_then(|e| e.public_url.clone()))
+    let endpoints = store::list_endpoints(conn)?;
+    Ok(endpoint_for(&endpoints, path).and_then(|e| e.public_url.clone()))
+}
+
+/// Logging for the command line: to stderr, `RUST_LOG`-style filters, `default`
+/// when RUST_LOG is unset.
+pub fn init_logging(default: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
 }
 
 fn write_error(e: io::Error) -> Error {

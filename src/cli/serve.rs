@@ -7,9 +7,8 @@ use crate::serve::{ServeConfig, start};
 
 pub async fn serve(config: ServeConfig, out: &mut dyn Write) -> Result<()> {
     if !config.capture.addr.ip().is_loopback() {
-        eprintln!(
-            "hookscope: warning: the capture listener on {} is reachable from other machines; \
-             anyone who can reach it can send deliveries",
+        tracing::warn!(
+            "the capture listener on {} is reachable from other machines; anyone who can reach it can send deliveries",
             config.capture.addr
         );
     }

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::format::escape_text;
+use crate::model::Header;
 use crate::signature::generic::{GenericConfig, GenericTimestamp};
 use crate::signature::{
     Algorithm, Encoding, Provider, Secret, Secrets, SignOptions, SignParts, SignedRequest, TimeUnit, Verdict,
@@ -177,18 +178,18 @@ pub struct StoredRequest {
     pub method: String,
     /// The URL as Hookscope saw it; `--url` replaces it with the public one.
     pub url: String,
-    pub headers: Vec<(String, Vec<u8>)>,
+    pub headers: Vec<Header>,
     pub body: Vec<u8>,
     pub received_at_us: i64,
 }
 
-fn parse_header(line: &str) -> Result<(String, Vec<u8>), String> {
+fn parse_header(line: &str) -> Result<Header, String> {
     let (name, value) = line.split_once(':').ok_or_else(|| format!("header `{line}` is not `Name: value`"))?;
     let name = name.trim();
     if name.is_empty() {
         return Err(format!("header `{line}` has no name"));
     }
-    Ok((name.to_owned(), value.trim().as_bytes().to_vec()))
+    Ok(Header::new(name, value.trim().as_bytes()))
 }
 
 fn read_body(file: &Option<PathBuf>, body: &Option<String>, stdin: &mut dyn Read) -> Result<Vec<u8>, String> {
@@ -432,7 +433,7 @@ mod tests {
             url: "http://127.0.0.1/".into(),
             headers: printed
                 .lines()
-                .map(|l| l.split_once(": ").map(|(n, v)| (n.to_owned(), v.as_bytes().to_vec())).expect("header"))
+                .map(|l| l.split_once(": ").map(|(n, v)| Header::new(n, v)).expect("header"))
                 .collect(),
             body: b"a=1".to_vec(),
             received_at_us: NOW * 1_000_000,

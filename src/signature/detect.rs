@@ -5,21 +5,18 @@ use serde_json::Value;
 
 use super::Provider;
 use super::codec::parse_form;
+use crate::model::{Header, find};
 
-fn has(headers: &[(String, Vec<u8>)], name: &str) -> bool {
-    headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name))
+fn has(headers: &[Header], name: &str) -> bool {
+    find(headers, name).is_some()
 }
 
-fn get(headers: &[(String, Vec<u8>)], name: &str) -> Option<String> {
-    headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| String::from_utf8_lossy(v).trim().to_owned())
-        .filter(|v| !v.is_empty())
+fn get(headers: &[Header], name: &str) -> Option<String> {
+    find(headers, name).map(|h| h.text().trim().to_owned()).filter(|v| !v.is_empty())
 }
 
 /// The provider whose signature headers are present, most specific first.
-pub fn detect(headers: &[(String, Vec<u8>)]) -> Option<Provider> {
+pub fn detect(headers: &[Header]) -> Option<Provider> {
     let h = |name| has(headers, name);
     let github = h("X-GitHub-Event") || h("X-GitHub-Delivery") || h("X-Hub-Signature-256");
     Some(if h("Stripe-Signature") {
@@ -91,7 +88,7 @@ fn json_str(body: &[u8], path: &[&str]) -> Option<String> {
 
 /// The provider's id for the event, the same across its retries, so
 /// duplicates group. `None` when the provider sends none.
-pub fn event_id(provider: Provider, headers: &[(String, Vec<u8>)], body: &[u8]) -> Option<String> {
+pub fn event_id(provider: Provider, headers: &[Header], body: &[u8]) -> Option<String> {
     let header = |name| get(headers, name);
     let body_id = |path: &[&str]| json_str(body, path);
     match provider {

@@ -2,6 +2,8 @@
 //! cargo-fuzz targets in `fuzz/` and for the stable-toolchain property test
 //! that stands in for them. It asserts nothing itself: a panic is the finding.
 
+use crate::model::Header;
+
 use super::{
     Provider, Secret, Secrets, SignedRequest, VerifyOptions, detect, event_id, generic::GenericConfig,
     generic::GenericTimestamp, verify,
@@ -76,7 +78,7 @@ pub fn fuzz_parsers(data: &[u8]) {
 }
 
 fn run(provider: Provider, value: &[u8], body: &[u8]) {
-    let headers: Vec<(String, Vec<u8>)> = NAMES.iter().map(|n| ((*n).to_owned(), value.to_vec())).collect();
+    let headers: Vec<Header> = NAMES.iter().map(|n| Header::new(*n, value.to_vec())).collect();
     let url = String::from_utf8_lossy(value);
     let secret = match provider {
         Provider::Discord => DISCORD_PUBLIC,

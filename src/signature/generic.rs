@@ -10,7 +10,7 @@ use super::hmac_spec::{HmacSpec, Shape, TimeUnit, Timestamp, parse_template};
 use super::{Provider, SignatureError};
 
 /// Where the generic scheme reads the timestamp.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default, ts_rs::TS, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case", tag = "source")]
 pub enum GenericTimestamp {
     #[default]
@@ -21,7 +21,8 @@ pub enum GenericTimestamp {
     SignatureField { key: String },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS, utoipa::ToSchema)]
+#[serde(default)]
 pub struct GenericConfig {
     pub algorithm: Algorithm,
     pub encoding: Encoding,
@@ -35,6 +36,8 @@ pub struct GenericConfig {
     /// In the `t=…,v1=…` shape: the key the signatures sit under.
     pub signature_key: String,
     /// In the `t=…,v1=…` shape: what separates the pairs.
+    #[ts(type = "string")]
+    #[schema(value_type = String)]
     pub separator: char,
     /// The header `{id}` is read from.
     pub id_header: Option<String>,

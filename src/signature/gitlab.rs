@@ -27,8 +27,7 @@ impl Scheme for GitlabScheme {
 
     fn parse(&self, req: &SignedRequest<'_>) -> Result<Parsed, HeaderFault> {
         let mut p = Parsed::default();
-        let Some(token) = req.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(HEADER)).map(|(_, v)| v.clone())
-        else {
+        let Some(token) = crate::model::find(req.headers, HEADER).map(|h| h.value.clone()) else {
             p.read(HEADER, None);
             return Err(HeaderFault::missing(&p, HEADER));
         };

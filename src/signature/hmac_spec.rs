@@ -25,7 +25,7 @@ pub(crate) enum Shape {
 }
 
 /// The unit a timestamp is written in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TimeUnit {
     Seconds,

@@ -14,11 +14,6 @@ mod scheme;
 mod types;
 mod variants;
 
-// The CLI moved to crate::cli::signature; tests.rs still tests it as `cli`.
-// Remove this with that test (its copy lives in crate::cli::signature).
-#[cfg(test)]
-use crate::cli::signature as cli;
-
 pub mod generic;
 
 mod bitbucket;
@@ -68,8 +63,25 @@ pub use types::{
 use scheme::Scheme;
 
 /// The providers Hookscope knows, by their canonical ids.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Declared once: the ids, the list the UI offers (served at
+/// `GET /api/providers`) and the generated TypeScript all come from here.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::VariantArray,
+    strum::IntoStaticStr,
+    ts_rs::TS,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Provider {
     Stripe,
     Github,
@@ -99,62 +111,10 @@ pub enum Provider {
 }
 
 impl Provider {
-    pub const ALL: [Provider; 25] = [
-        Provider::Stripe,
-        Provider::Github,
-        Provider::Gitlab,
-        Provider::Slack,
-        Provider::Discord,
-        Provider::Paypal,
-        Provider::Shopify,
-        Provider::StandardWebhooks,
-        Provider::Svix,
-        Provider::Twilio,
-        Provider::Square,
-        Provider::Paddle,
-        Provider::Zoom,
-        Provider::Twitch,
-        Provider::Linear,
-        Provider::Hubspot,
-        Provider::Intercom,
-        Provider::Bitbucket,
-        Provider::Mailgun,
-        Provider::Typeform,
-        Provider::Calendly,
-        Provider::Dropbox,
-        Provider::Lemonsqueezy,
-        Provider::Sentry,
-        Provider::Generic,
-    ];
+    pub const ALL: &'static [Provider] = <Provider as strum::VariantArray>::VARIANTS;
 
     pub fn id(self) -> &'static str {
-        match self {
-            Provider::Stripe => "stripe",
-            Provider::Github => "github",
-            Provider::Gitlab => "gitlab",
-            Provider::Slack => "slack",
-            Provider::Discord => "discord",
-            Provider::Paypal => "paypal",
-            Provider::Shopify => "shopify",
-            Provider::StandardWebhooks => "standard-webhooks",
-            Provider::Svix => "svix",
-            Provider::Twilio => "twilio",
-            Provider::Square => "square",
-            Provider::Paddle => "paddle",
-            Provider::Zoom => "zoom",
-            Provider::Twitch => "twitch",
-            Provider::Linear => "linear",
-            Provider::Hubspot => "hubspot",
-            Provider::Intercom => "intercom",
-            Provider::Bitbucket => "bitbucket",
-            Provider::Mailgun => "mailgun",
-            Provider::Typeform => "typeform",
-            Provider::Calendly => "calendly",
-            Provider::Dropbox => "dropbox",
-            Provider::Lemonsqueezy => "lemonsqueezy",
-            Provider::Sentry => "sentry",
-            Provider::Generic => "generic",
-        }
+        self.into()
     }
 }
 
@@ -174,7 +134,11 @@ impl FromStr for Provider {
             "lemon-squeezy" => "lemonsqueezy",
             other => other,
         };
-        Provider::ALL.into_iter().find(|p| p.id() == alias).ok_or_else(|| SignatureError::UnknownProvider(s.to_owned()))
+        Provider::ALL
+            .iter()
+            .copied()
+            .find(|p| p.id() == alias)
+            .ok_or_else(|| SignatureError::UnknownProvider(s.to_owned()))
     }
 }
 

@@ -4,8 +4,11 @@
 use std::fmt;
 
 use serde::Serialize;
+use ts_rs::TS;
+use utoipa::ToSchema;
 
 use super::Provider;
+use crate::model::{self, Header};
 
 /// A request as the sender signed it. `url` is the public URL the sender
 /// posted to (what URL-signed schemes cover), not the local listener's.
@@ -14,7 +17,7 @@ pub struct SignedRequest<'a> {
     pub method: &'a str,
     pub url: &'a str,
     /// Headers in arrival order; names are matched case-insensitively.
-    pub headers: &'a [(String, Vec<u8>)],
+    pub headers: &'a [Header],
     pub body: &'a [u8],
     /// When the request arrived, in microseconds since the Unix epoch: the
     /// clock that timestamps are judged against.
@@ -24,14 +27,11 @@ pub struct SignedRequest<'a> {
 impl<'a> SignedRequest<'a> {
     /// The first header with this name, as text (invalid UTF-8 replaced).
     pub fn header(&self, name: &str) -> Option<String> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+        model::find(self.headers, name).map(|h| h.text().into_owned())
     }
 
     pub fn has_header(&self, name: &str) -> bool {
-        self.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name))
+        model::find(self.headers, name).is_some()
     }
 
     pub(crate) fn received_at_s(&self) -> i64 {
@@ -71,7 +71,7 @@ impl From<&str> for Secret {
 /// Everything the verifier may need besides the request: every secret that
 /// might be current (rotation: any one matching is enough), and for PayPal
 /// the signing certificate the user downloaded from `PAYPAL-CERT-URL`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Secrets {
     pub secrets: Vec<Secret>,
     /// PEM: an X.509 certificate or a `PUBLIC KEY`. Only PayPal uses it.
@@ -93,8 +93,9 @@ impl Secrets {
 }
 
 /// What the verifier concluded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS, ToSchema, strum::IntoStaticStr)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum VerdictKind {
     Valid,
     Invalid,
@@ -108,9 +109,16 @@ pub enum VerdictKind {
     NoSecret,
 }
 
+impl VerdictKind {
+    /// The kind as serialized: `valid`, `missing_header`…
+    pub fn id(self) -> &'static str {
+        self.into()
+    }
+}
+
 /// A known mistake, found by trying the alternative and seeing it match
 /// (or, for a few, by recognising the shape of the input).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum HintCode {
     /// The secret matches once read the other way (`whsec_` raw vs decoded).
@@ -143,7 +151,7 @@ pub enum HintCode {
     OtherProvider,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, ToSchema)]
 pub struct Hint {
     pub code: HintCode,
     pub message: String,
@@ -156,21 +164,22 @@ impl Hint {
 }
 
 /// A header the verifier looked for, and what it found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, ToSchema)]
 pub struct HeaderRead {
     pub name: String,
     pub value: Option<String>,
 }
 
 /// The exact bytes that were signed, in a form fit to show.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, ToSchema)]
 pub struct SignedBytes {
     /// Printable UTF-8 as-is; other bytes escaped as `\xNN`, `\n`, `\r`, `\t`.
     pub display: String,
+    #[ts(type = "number")]
     pub len: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, ToSchema)]
 pub struct TimestampEvidence {
     /// The timestamp as it appeared in the request.
     pub raw: String,
@@ -182,7 +191,7 @@ pub struct TimestampEvidence {
 }
 
 /// What the verdict rests on: enough to see why, without re-running it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, ToSchema)]
 pub struct Evidence {
     pub provider: Provider,
     /// One line on how the scheme signs, e.g. `HMAC-SHA256, hex, over {timestamp}.{body}`.
@@ -194,13 +203,14 @@ pub struct Evidence {
     pub expected: Vec<String>,
     pub received: Vec<String>,
     /// Which secret matched (0-based), when one did.
+    #[ts(type = "number | null")]
     pub matched_secret: Option<usize>,
     pub timestamp: Option<TimestampEvidence>,
     /// The URL covered by the signature, for URL-signed schemes.
     pub url: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, ToSchema)]
 pub struct Verdict {
     pub kind: VerdictKind,
     /// One sentence for the UI.
@@ -271,7 +281,7 @@ pub struct SignParts<'a> {
     pub id: Option<&'a str>,
     /// Headers the request already carries; some schemes read from them
     /// (HubSpot's version, for example).
-    pub headers: &'a [(String, Vec<u8>)],
+    pub headers: &'a [Header],
 }
 
 impl<'a> SignParts<'a> {

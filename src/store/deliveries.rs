@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use super::{search, stats};
 use crate::error::{Error, Result};
 use crate::model::{
-    Delivery, DeliveryHead, DeliveryId, DeliverySummary, Header, NewDelivery, Response, SentResponse, decode_headers,
-    encode_headers,
+    Base64, Delivery, DeliveryHead, DeliveryId, DeliverySummary, Header, NewDelivery, Response, SentResponse,
+    decode_headers, encode_headers,
 };
 
 pub const FLAG_TRUNCATED: i64 = 1;
@@ -131,7 +131,7 @@ pub struct ListFilter {
     pub text: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, ts_rs::TS, utoipa::ToSchema)]
 pub struct Page<T = DeliverySummary> {
     pub items: Vec<T>,
     /// The cursor for the next (older) page, if there is one.
@@ -140,6 +140,7 @@ pub struct Page<T = DeliverySummary> {
     /// index had not reached, so were not searched; counted up to
     /// [`UNSEARCHED_CAP`] (which means that many or more).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub unsearched: Option<u64>,
 }
 
@@ -333,20 +334,20 @@ pub fn get_head(conn: &Connection, id: DeliveryId) -> Result<DeliveryHead> {
         })
     })
     .optional()?
-    .ok_or_else(|| Error::NotFound(id.to_string()))
+    .ok_or_else(|| Error::not_found("delivery", id))
 }
 
 pub fn get_delivery(conn: &Connection, id: DeliveryId) -> Result<Delivery> {
     let head = get_head(conn, id)?;
     let body = get_body(conn, id)?;
-    Ok(Delivery { head, body_text: std::str::from_utf8(&body).ok().map(str::to_owned), body })
+    Ok(Delivery { head, body_text: std::str::from_utf8(&body).ok().map(str::to_owned), body: Base64(body) })
 }
 
 /// Only the body bytes, without copying the rest of the row.
 pub fn get_body(conn: &Connection, id: DeliveryId) -> Result<Vec<u8>> {
     conn.query_row("SELECT body FROM deliveries WHERE seq = ?1", [id.0], |r| r.get(0))
         .optional()?
-        .ok_or_else(|| Error::NotFound(id.to_string()))
+        .ok_or_else(|| Error::not_found("delivery", id))
 }
 
 /// Other deliveries inspected as the same event, newest first.

@@ -7,8 +7,11 @@ use rusqlite::Connection;
 
 use crate::error::{Error, Result};
 
-const MIGRATIONS: &[&str] =
-    &[include_str!("migrations/0001_deliveries.sql"), include_str!("migrations/0002_endpoints.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_deliveries.sql"),
+    include_str!("migrations/0002_endpoints.sql"),
+    include_str!("migrations/0003_endpoint_ids.sql"),
+];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 

@@ -29,9 +29,10 @@ pub use readers::Readers;
 pub use stats::Stats;
 
 use crate::error::{Error, Result};
-use crate::inspect::Endpoint;
+use crate::model::Endpoint;
 use crate::model::{Delivery, DeliveryHead, DeliveryId, NewDelivery};
-use writer::{Command, Writer};
+use writer::{Command, FnJob, Writer};
+pub use writer::{Effects, Job};
 
 /// SQLite's page size for new databases. Rows of a couple of KB pack into
 /// 32 KiB pages with little slack, which keeps the file within ~1.1x of the
@@ -230,23 +231,55 @@ impl Store {
         if poll_until(FLUSH_DEADLINE, caught_up).await { Ok(()) } else { Err(Error::StoreTimeout) }
     }
 
-    /// Adds or replaces the settings for a path prefix.
-    pub async fn put_endpoint(&self, endpoint: Endpoint) -> Result<()> {
-        self.request(|reply| Command::PutEndpoint(Box::new(endpoint), reply)).await.map(drop)
+    /// Runs `work` in the next group's transaction (in a savepoint of its
+    /// own) and answers once that transaction has committed: the one write
+    /// path for everything that is not a capture.
+    pub async fn write<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Transaction<'_>) -> Result<(T, Effects)> + Send + 'static,
+    {
+        self.request(|reply| Command::Run(Box::new(FnJob::new(work, reply)))).await
     }
 
-    pub async fn delete_endpoint(&self, path_prefix: String) -> Result<bool> {
-        self.request(|reply| Command::DeleteEndpoint(path_prefix, reply)).await
+    /// Adds or replaces an endpoint (by id, or by prefix).
+    pub async fn put_endpoint(&self, endpoint: Endpoint) -> Result<()> {
+        self.write(move |tx| Ok((endpoints::put_endpoint(tx, &endpoint)?, Effects::ENDPOINTS))).await
+    }
+
+    /// Deletes the endpoint with this id (or prefix); whether there was one.
+    pub async fn delete_endpoint(&self, id_or_prefix: String) -> Result<bool> {
+        self.write(move |tx| {
+            let found = endpoints::delete_endpoint(tx, &id_or_prefix)?;
+            Ok((found, if found { Effects::ENDPOINTS } else { Effects::NONE }))
+        })
+        .await
     }
 
     pub async fn endpoints(&self) -> Result<Vec<Endpoint>> {
         self.inner.readers.run(|c| Ok(endpoints::list_endpoints(c)?)).await
     }
 
+    pub async fn endpoint(&self, id: String) -> Result<Option<Endpoint>> {
+        self.inner.readers.run(move |c| Ok(endpoints::get_endpoint(c, &id)?)).await
+    }
+
     /// Deliveries up to this seq have their inspection (provider, event id,
     /// verdict) in the search database.
     pub fn analyzed_upto(&self) -> i64 {
         self.inner.search.analyzed.load(Ordering::Relaxed)
+    }
+
+    /// Like [`Store::analyzed_upto`], counting only analysis done with
+    /// endpoint settings at least as new as `endpoints` (a [`Committed`]
+    /// version): 0 until the indexer has started over with them.
+    pub fn analyzed_with(&self, endpoints: u64) -> i64 {
+        let search = &self.inner.search;
+        if search.endpoints_seen.load(Ordering::Relaxed) >= endpoints {
+            search.analyzed.load(Ordering::Relaxed)
+        } else {
+            0
+        }
     }
 
     pub fn committed(&self) -> watch::Receiver<Committed> {
@@ -393,3 +426,4 @@ pub(crate) fn search_connection(path: &Path) -> Result<Connection> {
 }
 
 pub use deliveries::{count_between, get_body, get_delivery, list_between, list_deliveries, same_event};
+pub use endpoints::list_endpoints;

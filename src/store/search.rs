@@ -23,7 +23,8 @@ use tokio::sync::watch;
 use super::Committed;
 use super::activity::Activity;
 use crate::error::{Error, Result};
-use crate::inspect::{self, Endpoint};
+use crate::inspect;
+use crate::model::Endpoint;
 use crate::model::decode_headers;
 
 /// Bodies are indexed up to this many bytes: enough to find an event by any
@@ -156,7 +157,7 @@ impl Indexer {
                         }
                         Ok(false) => std::thread::sleep(IDLE_POLL),
                         Err(e) => {
-                            eprintln!("hookscope: search indexing failed: {e}");
+                            tracing::warn!(error = %e, "search indexing failed");
                             std::thread::sleep(Duration::from_secs(1));
                         }
                     }
@@ -289,8 +290,7 @@ impl Worker {
                 received_at_us: row.get(6)?,
             };
             let found = inspect::inspect(&request, &self.endpoints);
-            let verdict = found.verdict.map(|v| serde_json::to_value(v.kind).ok()?.as_str().map(str::to_owned));
-            insert.execute(params![seq, found.provider.map(|p| p.to_string()), found.event_id, verdict.flatten()])?;
+            insert.execute(params![seq, found.provider.map(|p| p.id()), found.event_id, found.list_verdict()])?;
             last = seq;
             if allowance.row_done() {
                 break;

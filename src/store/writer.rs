@@ -14,18 +14,16 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
-use rusqlite::{Connection, ErrorCode, TransactionBehavior, params};
+use rusqlite::{Connection, ErrorCode, Transaction, TransactionBehavior, params};
 use tokio::sync::{oneshot, watch};
 
 use super::Committed;
 use super::activity::Activity;
 use super::checkpoint::checkpoint_passive;
 use super::deliveries::{self, FLAG_PINNED, Removed};
-use super::endpoints;
 use super::search::Progress;
 use super::stats::{self, Deltas, PathStats};
 use crate::error::{Error, Result};
-use crate::inspect::Endpoint;
 use crate::model::{DeliveryId, NewDelivery};
 
 /// A group stops growing at this many commands or bytes.
@@ -45,10 +43,78 @@ pub enum Command {
     Pin(DeliveryId, bool, oneshot::Sender<Result<bool>>),
     Flush(oneshot::Sender<Result<()>>),
     Configure(Limits),
-    PutEndpoint(Box<Endpoint>, oneshot::Sender<Result<bool>>),
-    DeleteEndpoint(String, oneshot::Sender<Result<bool>>),
+    /// Anything that is not a capture: endpoints, attempts, queue rows,
+    /// imports. See [`Job`].
+    Run(Box<dyn Job>),
     /// Finish up and stop (the store is being dropped).
     Shutdown,
+}
+
+/// What a job changed, so that the writer tells live views.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Effects {
+    /// Deliveries were changed or removed: views reload.
+    pub deliveries: bool,
+    /// Endpoint settings changed: verdicts are recomputed.
+    pub endpoints: bool,
+}
+
+impl Effects {
+    pub const NONE: Effects = Effects { deliveries: false, endpoints: false };
+    pub const ENDPOINTS: Effects = Effects { deliveries: false, endpoints: true };
+}
+
+/// Work run inside the next group's transaction and answered after that
+/// transaction commits: the one write path for everything but captures. A
+/// job runs in its own savepoint, so its failure rolls back that job alone,
+/// never the captures it shares the group with.
+pub trait Job: Send {
+    fn run(&mut self, tx: &Transaction<'_>) -> Result<Effects>;
+    /// Called once the group committed (`Ok`) or rolled back (`Err`).
+    fn answer(self: Box<Self>, committed: Result<()>);
+}
+
+/// A closure as a [`Job`]: its value is sent back after the commit.
+pub struct FnJob<T, F> {
+    work: Option<F>,
+    value: Option<Result<T>>,
+    reply: oneshot::Sender<Result<T>>,
+}
+
+impl<T, F> FnJob<T, F> {
+    pub fn new(work: F, reply: oneshot::Sender<Result<T>>) -> Self {
+        FnJob { work: Some(work), value: None, reply }
+    }
+}
+
+impl<T, F> Job for FnJob<T, F>
+where
+    T: Send,
+    F: FnOnce(&Transaction<'_>) -> Result<(T, Effects)> + Send,
+{
+    fn run(&mut self, tx: &Transaction<'_>) -> Result<Effects> {
+        let work = self.work.take().ok_or_else(|| Error::Write("a job ran twice".into()))?;
+        match work(tx) {
+            Ok((value, effects)) => {
+                self.value = Some(Ok(value));
+                Ok(effects)
+            }
+            Err(e) => {
+                self.value = Some(Err(Error::Write(e.to_string())));
+                Err(e)
+            }
+        }
+    }
+
+    fn answer(self: Box<Self>, committed: Result<()>) {
+        let FnJob { value, reply, .. } = *self;
+        let answer = match (committed, value) {
+            (Ok(()), Some(value)) => value,
+            (Err(e), _) => Err(e),
+            (Ok(()), None) => Err(Error::Write("the job did not run".into())),
+        };
+        let _ = reply.send(answer);
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -82,6 +148,7 @@ enum Reply {
     Done(oneshot::Sender<Result<bool>>, bool),
     Cleared(oneshot::Sender<Result<u64>>, u64),
     Flush(oneshot::Sender<Result<()>>),
+    Job(Box<dyn Job>),
 }
 
 /// What a group changed, applied to the writer's state once it committed.
@@ -207,6 +274,7 @@ impl Writer {
                             let done = self.finish_upkeep();
                             drop(tx.send(done));
                         }
+                        Reply::Job(job) => job.answer(Ok(())),
                     }
                 }
             }
@@ -219,6 +287,7 @@ impl Writer {
                         Reply::Done(tx, _) => drop(tx.send(Err(group_error(&e)))),
                         Reply::Cleared(tx, _) => drop(tx.send(Err(group_error(&e)))),
                         Reply::Flush(tx) => drop(tx.send(Err(group_error(&e)))),
+                        Reply::Job(job) => job.answer(Err(group_error(&e))),
                     }
                 }
             }
@@ -268,15 +337,19 @@ impl Writer {
                 }
                 Command::Flush(reply) => replies.push(Reply::Flush(reply)),
                 Command::Configure(limits) => self.limits = limits,
-                Command::PutEndpoint(e, reply) => {
-                    endpoints::put_endpoint(&tx, &e)?;
-                    outcome.endpoints_changed = true;
-                    replies.push(Reply::Done(reply, true));
-                }
-                Command::DeleteEndpoint(prefix, reply) => {
-                    let found = endpoints::delete_endpoint(&tx, &prefix)?;
-                    outcome.endpoints_changed |= found;
-                    replies.push(Reply::Done(reply, found));
+                Command::Run(mut job) => {
+                    // Raw savepoint statements: the cached insert statement
+                    // borrows the transaction, so `tx.savepoint()` cannot.
+                    tx.execute_batch("SAVEPOINT job")?;
+                    match job.run(&tx) {
+                        Ok(effects) => {
+                            tx.execute_batch("RELEASE job")?;
+                            outcome.changed |= effects.deliveries;
+                            outcome.endpoints_changed |= effects.endpoints;
+                        }
+                        Err(_) => tx.execute_batch("ROLLBACK TO job; RELEASE job")?,
+                    }
+                    replies.push(Reply::Job(job));
                 }
                 Command::Shutdown => outcome.shutdown = true,
             }
@@ -316,7 +389,7 @@ impl Writer {
     fn upkeep_step(&mut self) {
         self.last_upkeep = Instant::now();
         if let Err(e) = self.try_upkeep_step() {
-            eprintln!("hookscope: background upkeep failed: {e}");
+            tracing::warn!(error = %e, "background upkeep failed");
         }
     }
 

@@ -5,6 +5,7 @@ mod api;
 mod capture;
 mod cli;
 mod crash;
+mod router;
 mod signature;
 mod store;
 mod support;

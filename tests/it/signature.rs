@@ -20,7 +20,7 @@ async fn post_with(h: &Harness, path: &str, headers: &[(String, String)], body: 
 
 async fn put_endpoint(h: &Harness, endpoint: serde_json::Value) {
     let resp = h.http.put(h.api_url("/api/endpoints")).bearer_auth(h.token()).json(&endpoint).send().await.unwrap();
-    assert_eq!(resp.status(), 204, "the endpoint is saved");
+    assert_eq!(resp.status(), 204, "the endpoint is saved: {}", resp.text().await.unwrap_or_default());
 }
 
 fn verdict_of(page: &serde_json::Value, id: &str) -> serde_json::Value {
@@ -135,4 +135,100 @@ async fn a_retry_storm_is_counted_up_to_99_others() {
     assert!(items.iter().all(|d| d["duplicates"] == 99), "each row says 99 (or more) others");
     let report = h.api_get(&format!("/api/deliveries/{}/inspection", ids[0])).await;
     assert_eq!(report["duplicates"].as_array().unwrap().len(), 100, "the report names the newest 100");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_endpoint_that_cannot_judge_says_so_and_a_generic_one_judges() {
+    let h = Harness::start().await;
+    let body = br#"{"event_type":"PAYMENT.CAPTURE.COMPLETED"}"#;
+    let paypal = [("PAYPAL-TRANSMISSION-ID".to_owned(), "tx-1".to_owned())];
+    let id = post_with(&h, "/paypal/hook", &paypal, body).await;
+    put_endpoint(&h, serde_json::json!({"path_prefix": "/paypal", "provider": "paypal", "secrets": ["WH-123"]})).await;
+    h.flush().await;
+    let report = h.api_get(&format!("/api/deliveries/{id}/inspection")).await;
+    assert!(report["verdict"].is_null(), "no verdict without the certificate: {report}");
+    let said = report["incomplete"].as_str().unwrap_or_default();
+    assert!(said.starts_with("this endpoint's settings are incomplete: "), "the inspection says why: {report}");
+    assert!(said.contains("certificate"), "and names what is missing: {said}");
+    assert_eq!(verdict_of(&h.api_get("/api/deliveries").await, &id), "incomplete", "the list shows it too");
+    let listed = h.api_get("/api/endpoints").await;
+    assert!(listed[0]["incomplete"].as_str().is_some_and(|s| s.contains("certificate")), "and the endpoint: {listed}");
+
+    // A generic HMAC with its configuration gets a verdict.
+    let generic = serde_json::json!({"algorithm": "sha256", "encoding": "hex", "header": "X-Sig", "prefix": "sha256=",
+        "template": "{body}", "timestamp": {"source": "none"}});
+    let config: signature::generic::GenericConfig = serde_json::from_value(generic.clone()).unwrap();
+    let parts = SignParts { method: "POST", url: "", body, now_s: 0, id: None, headers: &[] };
+    let opts = SignOptions { generic: Some(config), private_key_pem: None };
+    let signed = signature::sign(Provider::Generic, &Secret::new("generic-secret"), &parts, &opts).unwrap();
+    let id = post_with(&h, "/custom/hook", &signed.headers, body).await;
+    put_endpoint(
+        &h,
+        serde_json::json!({"path_prefix": "/custom", "provider": "generic", "generic": generic, "secrets": ["generic-secret"]}),
+    )
+    .await;
+    h.flush().await;
+    let report = h.api_get(&format!("/api/deliveries/{id}/inspection")).await;
+    assert_eq!(report["verdict"]["kind"], "valid", "the generic scheme verifies: {report}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn editing_one_setting_keeps_the_secrets_and_the_id() {
+    let h = Harness::start().await;
+    put_endpoint(
+        &h,
+        serde_json::json!({"path_prefix": "/stripe", "provider": "stripe", "secrets": ["whsec_keepme1234"]}),
+    )
+    .await;
+    let mut read = h.api_get("/api/endpoints").await[0].clone();
+    let id = read["id"].as_str().expect("an endpoint has an id").to_owned();
+    assert!(id.starts_with("ep_"), "{id}");
+    // Send back what was read, redacted secrets and all, with one change.
+    read["tolerance_s"] = serde_json::json!(60);
+    read["path_prefix"] = serde_json::json!("/stripe/live");
+    put_endpoint(&h, read).await;
+    let now = h.api_get("/api/endpoints").await;
+    assert_eq!(now.as_array().unwrap().len(), 1, "edited in place, not added: {now}");
+    assert_eq!((now[0]["id"].as_str(), now[0]["path_prefix"].as_str()), (Some(id.as_str()), Some("/stripe/live")));
+    let body = br#"{"id":"evt_1"}"#;
+    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let delivery =
+        post_with(&h, "/stripe/live/x", &signed_headers(Provider::Stripe, "whsec_keepme1234", "", body, t), body).await;
+    h.flush().await;
+    assert_eq!(verdict_of(&h.api_get("/api/deliveries").await, &delivery), "valid", "the secret was kept");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn endpoint_changes_reach_every_open_view_as_events() {
+    let h = Harness::start().await;
+    let body = br#"{"id":"evt_9"}"#;
+    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let id = post_with(&h, "/stripe", &signed_headers(Provider::Stripe, "whsec_live_1", "", body, t), body).await;
+    h.flush().await;
+    let mut events = h.http.get(h.api_url("/api/events")).bearer_auth(h.token()).send().await.unwrap();
+    // Saved by someone else (a script, another window): not through this view.
+    put_endpoint(&h, serde_json::json!({"path_prefix": "/stripe", "secrets": ["whsec_live_1"]})).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut seen = Vec::new();
+    let mut pending = String::new();
+    while !(seen.contains(&"endpoints".to_owned()) && seen.contains(&"changed".to_owned())) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "an endpoints event, then changed once verdicts are recomputed; saw {seen:?}"
+        );
+        let Ok(chunk) = tokio::time::timeout(std::time::Duration::from_millis(200), events.chunk()).await else {
+            continue;
+        };
+        pending.push_str(&String::from_utf8_lossy(&chunk.unwrap().unwrap()));
+        while let Some(end) = pending.find("\n\n") {
+            let event: String = pending.drain(..end + 2).collect();
+            if let Some(name) = event.lines().find_map(|l| l.strip_prefix("event: ")) {
+                seen.push(name.to_owned());
+            }
+        }
+    }
+    let endpoints_at = seen.iter().position(|e| e == "endpoints").unwrap();
+    assert!(seen[endpoints_at..].contains(&"changed".to_owned()), "changed follows the endpoints event: {seen:?}");
+    // By the `changed`, the list has the new verdict: a reload shows the ✔.
+    assert_eq!(verdict_of(&h.api_get("/api/deliveries").await, &id), "valid", "the reload finds the new verdict");
 }

@@ -58,7 +58,7 @@ async fn deliveries_survive_reopening_in_both_durability_modes() {
         assert!(a < b, "ids follow commit order even with equal receive times");
         drop(store);
         let store = Store::open(config).unwrap();
-        assert_eq!(store.get(a).await.unwrap().body, b"first", "{durability:?}: kept across reopen");
+        assert_eq!(store.get(a).await.unwrap().body.0, b"first", "{durability:?}: kept across reopen");
         let c = store.insert(delivery("/c", b"third")).await.unwrap();
         assert!(c > b, "{durability:?}: new ids stay after old ones after a reopen");
         assert_eq!(store.stats(None).await.unwrap().count, 3, "{durability:?}: stats restored from the table");
@@ -102,12 +102,12 @@ async fn a_bursts_wal_is_copied_and_trimmed_once_captures_pause() {
     }
     assert_eq!(file_len(&wal), WAL_KEEP, "the WAL is trimmed to the size it keeps once captures pause");
     assert!(file_len(&path) > 4000 * 1500, "and its frames are in the database file");
-    assert_eq!(store.get(last.unwrap()).await.unwrap().body, body);
+    assert_eq!(store.get(last.unwrap()).await.unwrap().body.0, body);
     assert_eq!(store.stats(None).await.unwrap().count, 4000);
 
     // Captures after the trim go into the kept WAL as usual.
     let next = store.insert(delivery("/after", b"after")).await.unwrap();
-    assert_eq!(store.get(next).await.unwrap().body, b"after");
+    assert_eq!(store.get(next).await.unwrap().body.0, b"after");
     assert_eq!(file_len(&wal), WAL_KEEP, "a commit after the trim reuses the kept file");
     drop(store);
     let conn = rusqlite::Connection::open(&path).unwrap();

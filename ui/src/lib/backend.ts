@@ -2,18 +2,29 @@
 // IPC (commands and events); in a browser it is the control API on the same
 // origin (fetch and Server-Sent Events, signed in by the HttpOnly cookie).
 
-import {
-  BackendError,
-  type CoreStatus,
-  type Delivery,
-  type Endpoint,
-  type EventBatch,
-  type Info,
-  type Inspection,
-  type ListQuery,
-  type Page,
-  type Stats,
-} from './types';
+import type {
+  CoreStatus,
+  DeliveryHead,
+  Endpoint,
+  ErrorBody,
+  Info,
+  InspectionReport,
+  ListQuery,
+  LiveEvent,
+  Page,
+  ProviderInfo,
+  Stats,
+} from './generated/types';
+
+/** Errors cross from either backend as `{code, message}` (`ErrorBody`). */
+export class BackendError extends Error implements ErrorBody {
+  constructor(
+    public code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 export interface Backend {
   readonly kind: 'desktop' | 'browser';
@@ -22,19 +33,23 @@ export interface Backend {
   restart(port: number): Promise<CoreStatus>;
   info(): Promise<Info>;
   list(query: ListQuery): Promise<Page>;
-  get(id: string): Promise<Delivery>;
+  get(id: string): Promise<DeliveryHead>;
   body(id: string): Promise<Uint8Array>;
   remove(id: string): Promise<void>;
   clear(): Promise<number>;
   pin(id: string, pinned: boolean): Promise<void>;
   stats(path?: string): Promise<Stats>;
   /** Provider, event id and signature verdict; with `trial`, verified with those settings instead, unsaved. */
-  inspect(id: string, trial?: Endpoint): Promise<Inspection>;
+  inspect(id: string, trial?: Endpoint): Promise<InspectionReport>;
   endpoints(): Promise<Endpoint[]>;
+  /** Creates or edits (by `id`); secrets left out or sent back redacted keep the stored ones. */
   putEndpoint(endpoint: Endpoint): Promise<void>;
-  deleteEndpoint(pathPrefix: string): Promise<void>;
+  /** By id (or path prefix). */
+  deleteEndpoint(id: string): Promise<void>;
+  /** The providers an endpoint can verify as. */
+  providers(): Promise<ProviderInfo[]>;
   /** Live batches and status changes; returns a function that stops them. */
-  subscribe(onBatch: (batch: EventBatch) => void, onStatus: (status: CoreStatus) => void): () => void;
+  subscribe(onBatch: (batch: LiveEvent) => void, onStatus: (status: CoreStatus) => void): () => void;
 }
 
 function asError(e: unknown): BackendError {
@@ -105,7 +120,7 @@ class BrowserBackend implements Backend {
     return this.json(`/api/deliveries${queryString(query)}`);
   }
 
-  get(id: string): Promise<Delivery> {
+  get(id: string): Promise<DeliveryHead> {
     // The bytes come from body(); don't fetch them twice more as base64 and text.
     return this.json(`/api/deliveries/${encodeURIComponent(id)}?body=false`);
   }
@@ -132,7 +147,7 @@ class BrowserBackend implements Backend {
     return this.json(`/api/stats${path ? `?path=${encodeURIComponent(path)}` : ''}`);
   }
 
-  inspect(id: string, trial?: Endpoint): Promise<Inspection> {
+  inspect(id: string, trial?: Endpoint): Promise<InspectionReport> {
     const path = `/api/deliveries/${encodeURIComponent(id)}/inspection`;
     if (!trial) return this.json(path);
     return this.json(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(trial) });
@@ -150,23 +165,27 @@ class BrowserBackend implements Backend {
     });
   }
 
-  async deleteEndpoint(pathPrefix: string): Promise<void> {
-    await this.request(`/api/endpoints?path_prefix=${encodeURIComponent(pathPrefix)}`, { method: 'DELETE' });
+  async deleteEndpoint(id: string): Promise<void> {
+    await this.request(`/api/endpoints?id=${encodeURIComponent(id)}`, { method: 'DELETE' });
   }
 
-  subscribe(onBatch: (batch: EventBatch) => void, onStatus: (status: CoreStatus) => void): () => void {
+  providers(): Promise<ProviderInfo[]> {
+    return this.json('/api/providers');
+  }
+
+  subscribe(onBatch: (batch: LiveEvent) => void, onStatus: (status: CoreStatus) => void): () => void {
     const source = new EventSource('/api/events');
     let broken = false;
     const parse = (e: MessageEvent) => {
       try {
-        onBatch(JSON.parse(e.data) as EventBatch);
+        onBatch(JSON.parse(e.data) as LiveEvent);
       } catch {
         // A malformed event is dropped; the next one or a reload catches up.
       }
     };
-    source.addEventListener('deliveries', parse);
-    source.addEventListener('analyzed', parse);
-    source.addEventListener('changed', () => onBatch({ type: 'changed' }));
+    for (const topic of ['deliveries', 'analyzed', 'endpoints', 'changed'] satisfies LiveEvent['type'][]) {
+      source.addEventListener(topic, parse);
+    }
     source.addEventListener('open', () => {
       // Whatever was stored before the stream started (or while it was
       // broken) comes with no event: a reload fetches it.
@@ -215,7 +234,7 @@ class DesktopBackend implements Backend {
     return this.call('list', { query });
   }
 
-  get(id: string): Promise<Delivery> {
+  get(id: string): Promise<DeliveryHead> {
     return this.call('get', { id, body: false });
   }
 
@@ -240,7 +259,7 @@ class DesktopBackend implements Backend {
     return this.call('stats', { path: path ?? null });
   }
 
-  inspect(id: string, trial?: Endpoint): Promise<Inspection> {
+  inspect(id: string, trial?: Endpoint): Promise<InspectionReport> {
     return this.call('inspect', { id, trial: trial ?? null });
   }
 
@@ -248,19 +267,23 @@ class DesktopBackend implements Backend {
     return this.call('endpoints');
   }
 
-  putEndpoint(endpoint: Endpoint): Promise<void> {
-    return this.call('put_endpoint', { endpoint });
+  async putEndpoint(endpoint: Endpoint): Promise<void> {
+    await this.call('put_endpoint', { endpoint });
   }
 
-  deleteEndpoint(pathPrefix: string): Promise<void> {
-    return this.call('delete_endpoint', { pathPrefix });
+  deleteEndpoint(id: string): Promise<void> {
+    return this.call('delete_endpoint', { id });
   }
 
-  subscribe(onBatch: (batch: EventBatch) => void, onStatus: (status: CoreStatus) => void): () => void {
+  providers(): Promise<ProviderInfo[]> {
+    return this.call('providers');
+  }
+
+  subscribe(onBatch: (batch: LiveEvent) => void, onStatus: (status: CoreStatus) => void): () => void {
     let stopped = false;
     const unlisteners: Array<() => void> = [];
     void import('@tauri-apps/api/event').then(async ({ listen }) => {
-      const a = await listen<EventBatch>('deliveries', (e) => onBatch(e.payload));
+      const a = await listen<LiveEvent>('events', (e) => onBatch(e.payload));
       const b = await listen<CoreStatus>('status', (e) => onStatus(e.payload));
       unlisteners.push(a, b);
       if (stopped) unlisteners.forEach((u) => u());

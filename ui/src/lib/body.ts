@@ -2,14 +2,16 @@
 // stored bytes are never changed), pick the best view, and turn bytes into
 // hex, form fields or text a piece at a time so a 25 MB body never blocks.
 
-import type { Header } from './types';
+import type { Header } from './generated/types';
+import { headerText } from './headers';
 
 export type BodyFormat = 'json' | 'form' | 'multipart' | 'text' | 'binary' | 'empty';
 export type Encoding = 'gzip' | 'deflate' | 'br';
 
 export function headerValue(headers: Header[], name: string): string | null {
   const lower = name.toLowerCase();
-  return headers.find((h) => h.name.toLowerCase() === lower)?.value ?? null;
+  const found = headers.find((h) => h.name.toLowerCase() === lower);
+  return found ? headerText(found) : null;
 }
 
 /** The content encodings applied, outermost last, that the UI can undo. */

@@ -3,16 +3,16 @@
 
 import type { Backend } from './backend';
 import { type Filters, isFiltered, loadFilters, matches, saveFilters, toQuery } from './filters';
-import type { CoreStatus, EventBatch, Info, Stats, Summary } from './types';
+import type { CoreStatus, LiveEvent, Info, Stats, DeliverySummary } from './generated/types';
 import { withInspection } from './signature';
 
 export const PAGE_SIZE = 500;
 
 export class Deliveries {
   /** Loaded rows, newest first. Raw state: 100,000 rows must not become proxies. */
-  items = $state.raw<Summary[]>([]);
+  items = $state.raw<DeliverySummary[]>([]);
   /** Arrived while the user was scrolled away, newest first. */
-  pending = $state.raw<Summary[]>([]);
+  pending = $state.raw<DeliverySummary[]>([]);
   /** How many arrived while away, including any not carried by the events. */
   pendingCount = $state(0);
   selectedId = $state<string | null>(null);
@@ -25,6 +25,8 @@ export class Deliveries {
   stats = $state<Stats | null>(null);
   /** How many of the newest deliveries the last search could not reach yet. */
   unsearched = $state(0);
+  /** Bumped when endpoint settings change anywhere (this window, another, the API): views that show them reload. */
+  endpointsVersion = $state(0);
   /** Set by the list: whether the user sits at the top, where new rows may appear. */
   atTop = true;
   /** Set by the list: called with the number of rows added above the view. */
@@ -34,7 +36,7 @@ export class Deliveries {
   private generation = 0;
   private gap = false;
   /** Rows that arrived while a reload was in flight, newest first; `null` when none is. */
-  private heldForReload: Summary[] | null = null;
+  private heldForReload: DeliverySummary[] | null = null;
   /** Arrived during a reload with no row to hold (the batch did not carry it): reload once more. */
   private reloadAgain = false;
   /** Arrived during a reload under a full-text search, which only the store can decide. */
@@ -43,7 +45,7 @@ export class Deliveries {
 
   constructor(private backend: Backend) {}
 
-  get selected(): Summary | null {
+  get selected(): DeliverySummary | null {
     return this.items.find((s) => s.id === this.selectedId) ?? null;
   }
 
@@ -127,8 +129,14 @@ export class Deliveries {
     }
   }
 
-  private onBatch(batch: EventBatch) {
+  private onBatch(batch: LiveEvent) {
     if (batch.type === 'changed') {
+      void this.reload();
+      return;
+    }
+    if (batch.type === 'endpoints') {
+      // Verdicts are recomputed in the background; a `changed` follows once they are.
+      this.endpointsVersion += 1;
       void this.reload();
       return;
     }
@@ -249,12 +257,12 @@ export class Deliveries {
   }
 }
 
-type DeliveriesBatch = Extract<EventBatch, { type: 'deliveries' }>;
+type DeliveriesBatch = Extract<LiveEvent, { type: 'deliveries' }>;
 
 /** What a live batch means under `filters`: the rows that match (`null` under
  * a full-text search, which only the store can decide), and how many rows of
  * an unfiltered list it did not carry. */
-function triage(filters: Filters, batch: DeliveriesBatch): { rows: Summary[] | null; missed: number } {
+function triage(filters: Filters, batch: DeliveriesBatch): { rows: DeliverySummary[] | null; missed: number } {
   if (!isFiltered(filters)) return { rows: batch.items, missed: batch.count - batch.items.length };
   const verdicts = batch.items.map((s) => matches(filters, s));
   if (verdicts.some((v) => v === null)) return { rows: null, missed: 0 };

@@ -1,9 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { Backend } from './backend';
 import { Deliveries } from './deliveries.svelte';
-import type { CoreStatus, EventBatch, Page, Summary } from './types';
+import type { CoreStatus, LiveEvent, Page, DeliverySummary } from './generated/types';
 
-function summary(n: number): Summary {
+function summary(n: number): DeliverySummary {
   return {
     id: `dlv_${String(n).padStart(26, '0')}`,
     received_at_us: n,
@@ -15,25 +15,29 @@ function summary(n: number): Summary {
     content_type: 'application/json',
     truncated: false,
     pinned: false,
+    provider: null,
+    verdict: null,
+    event_id: null,
+    duplicates: 0,
   };
 }
 
 /** A backend whose list replies and events the test hands out one at a time. */
 function scripted() {
   const replies: Array<(page: Page) => void> = [];
-  let emit: (batch: EventBatch) => void = () => {};
+  let emit: (batch: LiveEvent) => void = () => {};
   const backend = {
     kind: 'browser',
     list: () => new Promise<Page>((resolve) => replies.push(resolve)),
     stats: () => new Promise(() => {}),
     info: () => new Promise(() => {}),
     status: () => Promise.resolve<CoreStatus>({ state: 'starting' }),
-    subscribe: (onBatch: (batch: EventBatch) => void) => {
+    subscribe: (onBatch: (batch: LiveEvent) => void) => {
       emit = onBatch;
       return () => {};
     },
   } as unknown as Backend;
-  return { backend, replies, emit: (batch: EventBatch) => emit(batch) };
+  return { backend, replies, emit: (batch: LiveEvent) => emit(batch) };
 }
 
 /** The list's state over a scripted backend, started. */

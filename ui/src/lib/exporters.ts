@@ -2,7 +2,8 @@
 // the raw HTTP request as it arrived.
 
 import { looksLikeText, toText } from './body';
-import type { Delivery } from './types';
+import type { DeliveryHead } from './generated/types';
+import { headerText, shellHeader } from './headers';
 
 /** POSIX shell single quoting: safe for any text, including quotes and newlines. */
 export function shellQuote(s: string): string {
@@ -24,14 +25,14 @@ function base64(bytes: Uint8Array): string {
  * A cURL command that sends the delivery to `baseUrl` (the capture URL, so a
  * resend lands in Hookscope again). Binary bodies travel through base64.
  */
-export function toCurl(d: Delivery, body: Uint8Array, baseUrl: string): string {
+export function toCurl(d: DeliveryHead, body: Uint8Array, baseUrl: string): string {
   const url = `${baseUrl.replace(/\/$/, '')}${d.path}${d.query ? `?${d.query}` : ''}`;
   const parts = ['curl'];
   if (d.method !== 'GET' || body.length) parts.push('-X', shellQuote(d.method));
   parts.push(shellQuote(url));
   for (const h of d.headers) {
     if (SKIP.has(h.name.toLowerCase())) continue;
-    parts.push('-H', shellQuote(`${h.name}: ${h.value}`));
+    parts.push('-H', shellHeader(h, shellQuote));
   }
   const encoded = d.headers.some((h) => h.name.toLowerCase() === 'content-encoding');
   if (body.length === 0) return parts.join(' ');
@@ -44,9 +45,9 @@ export function toCurl(d: Delivery, body: Uint8Array, baseUrl: string): string {
 }
 
 /** The request head as it arrived; the body follows as text, or a note when it is binary. */
-export function rawHead(d: Delivery): string {
+export function rawHead(d: DeliveryHead): string {
   const target = d.query ? `${d.path}?${d.query}` : d.path;
   const lines = [`${d.method} ${target} ${d.http_version}`];
-  for (const h of d.headers) lines.push(`${h.name}: ${h.value}`);
+  for (const h of d.headers) lines.push(`${h.name}: ${headerText(h)}`);
   return lines.join('\r\n') + '\r\n\r\n';
 }

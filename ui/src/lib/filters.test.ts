@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { EMPTY_FILTERS, loadFilters, matches, saveFilters, toQuery } from './filters';
-import type { Summary } from './types';
+import type { DeliverySummary } from './generated/types';
 
-const summary: Summary = {
+const summary: DeliverySummary = {
   id: 'dlv_0000000000001',
   received_at_us: 0,
   method: 'POST',
@@ -13,6 +13,10 @@ const summary: Summary = {
   content_type: null,
   truncated: false,
   pinned: false,
+  provider: null,
+  verdict: null,
+  event_id: null,
+  duplicates: 0,
 };
 
 function memory() {

@@ -1,6 +1,6 @@
 // The list's search and filters, remembered between visits.
 
-import type { ListQuery, Summary } from './types';
+import type { ListQuery, DeliverySummary } from './generated/types';
 
 export interface Filters {
   q: string;
@@ -49,7 +49,7 @@ export function toQuery(f: Filters): ListQuery {
  * Whether a live delivery belongs in the filtered list, or `null` when the
  * browser can't tell (full-text search is the store's to decide).
  */
-export function matches(f: Filters, s: Summary): boolean | null {
+export function matches(f: Filters, s: DeliverySummary): boolean | null {
   if (f.q.trim()) return null;
   if (f.method && s.method.toUpperCase() !== f.method.toUpperCase()) return false;
   if (f.path.trim() && !s.path.startsWith(f.path.trim())) return false;

@@ -10,7 +10,15 @@ import {
   skewWords,
   withInspection,
 } from './signature';
-import type { Summary } from './types';
+import type { DeliverySummary } from './generated/types';
+
+describe('rowMarks', () => {
+  it('marks an endpoint whose settings cannot give a verdict', () => {
+    const marks = rowMarks({ verdict: 'incomplete', provider: 'paypal', duplicates: 2 });
+    expect(marks.badge).toEqual({ mark: '✖', ok: false, title: 'Endpoint settings incomplete (incomplete)' });
+    expect(marks.duplicates).toBe(2);
+  });
+});
 
 describe('badgeFor', () => {
   it('shows nothing before the indexer has a verdict', () => {
@@ -30,7 +38,7 @@ describe('badgeFor', () => {
     },
   );
   it('withInspection fills in the rows it has updates for and keeps the rest', () => {
-    const row = (id: string, provider: string | null) => ({ id, provider }) as Summary;
+    const row = (id: string, provider: string | null) => ({ id, provider }) as DeliverySummary;
     const rows = [row('a', null), row('b', null)];
     const updated = withInspection(rows, [row('b', 'github'), row('z', 'stripe')]);
     expect(updated.map((s) => s.provider)).toEqual([null, 'github']);
@@ -41,10 +49,6 @@ describe('badgeFor', () => {
     expect([1, 98, 99].map(dupCount)).toEqual(['1', '98', '99+']);
   });
 
-  it('rowMarks defaults the duplicate count to zero', () => {
-    expect(rowMarks({ verdict: null, provider: 'stripe' })).toEqual({ badge: null, provider: 'stripe', duplicates: 0 });
-    expect(rowMarks({ verdict: 'valid', provider: null, duplicates: 2 }).duplicates).toBe(2);
-  });
 });
 
 describe('diff alignment', () => {
@@ -104,6 +108,13 @@ describe('skew wording', () => {
     expect(humanDuration(90000)).toBe('1 d 1 h');
     expect(humanDuration(42)).toBe('42 s');
   });
+  it('shows a skew without judging it when the scheme has no window (Discord)', () => {
+    const t = { raw: '1', unix_s: 1, skew_s: 86_400, tolerance_s: null };
+    expect(skewOutside(t)).toBe(false);
+    expect(skewWords(t)).toBe('signed 1 d before it arrived; no time window (shown, not judged)');
+    expect(skewWords(t)).not.toContain('tolerance 0');
+  });
+
   it('knows when the skew is outside the tolerance either way', () => {
     expect(skewOutside({ raw: '', unix_s: 0, skew_s: 301, tolerance_s: 300 })).toBe(true);
     expect(skewOutside({ raw: '', unix_s: 0, skew_s: -301, tolerance_s: 300 })).toBe(true);

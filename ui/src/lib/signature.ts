@@ -2,36 +2,7 @@
 // character by character, and the timestamp's skew in words. Pure, so tested
 // without a DOM.
 
-import type { Evidence, Summary, VerdictKind } from './types';
-
-/** Provider ids the core knows (src/api/openapi.json, `Endpoint.provider`). */
-export const PROVIDERS = [
-  'stripe',
-  'github',
-  'gitlab',
-  'slack',
-  'discord',
-  'paypal',
-  'shopify',
-  'standard-webhooks',
-  'svix',
-  'twilio',
-  'square',
-  'paddle',
-  'zoom',
-  'twitch',
-  'linear',
-  'hubspot',
-  'intercom',
-  'bitbucket',
-  'mailgun',
-  'typeform',
-  'calendly',
-  'dropbox',
-  'lemonsqueezy',
-  'sentry',
-  'generic',
-] as const;
+import type { Evidence, DeliverySummary, VerdictKind } from './generated/types';
 
 export interface Badge {
   mark: '✔' | '✖';
@@ -50,7 +21,11 @@ const KIND_WORDS: Record<VerdictKind, string> = {
   no_secret: 'No secret configured',
 };
 
+/** The list's verdict for an endpoint whose settings cannot give one. */
+export const INCOMPLETE = 'incomplete';
+
 export function kindWords(kind: string): string {
+  if (kind === INCOMPLETE) return 'Endpoint settings incomplete';
   return KIND_WORDS[kind as VerdictKind] ?? kind;
 }
 
@@ -67,12 +42,12 @@ export function dupCount(n: number): string {
 }
 
 /** The row's marks: verdict badge, quiet provider name, redelivery count. */
-export function rowMarks(s: Pick<Summary, 'verdict' | 'provider' | 'duplicates'>): {
+export function rowMarks(s: Pick<DeliverySummary, 'verdict' | 'provider' | 'duplicates'>): {
   badge: Badge | null;
   provider: string | null;
   duplicates: number;
 } {
-  return { badge: badgeFor(s.verdict), provider: s.provider ?? null, duplicates: s.duplicates ?? 0 };
+  return { badge: badgeFor(s.verdict), provider: s.provider ?? null, duplicates: s.duplicates };
 }
 
 export interface Segment {
@@ -157,7 +132,10 @@ export function humanDuration(seconds: number): string {
   return h ? `${d} d ${h} h` : `${d} d`;
 }
 
-/** "signed 9 min before it arrived; tolerance 5 min". `skew_s` is received minus signed. */
+/**
+ * "signed 9 min before it arrived; tolerance 5 min". `skew_s` is received minus
+ * signed. A scheme without a window (Discord) shows the skew without judging it.
+ */
 export function skewWords(t: NonNullable<Evidence['timestamp']>): string {
   const when =
     t.skew_s === 0
@@ -165,16 +143,17 @@ export function skewWords(t: NonNullable<Evidence['timestamp']>): string {
       : t.skew_s > 0
         ? `signed ${humanDuration(t.skew_s)} before it arrived`
         : `signed ${humanDuration(t.skew_s)} after it arrived (clock ahead)`;
+  if (t.tolerance_s === null) return `${when}; no time window (shown, not judged)`;
   return `${when}; tolerance ${humanDuration(t.tolerance_s)}`;
 }
 
-/** Whether the skew falls outside the window, either way. */
+/** Whether the skew falls outside the window, either way; never without one. */
 export function skewOutside(t: NonNullable<Evidence['timestamp']>): boolean {
-  return Math.abs(t.skew_s) > t.tolerance_s;
+  return t.tolerance_s !== null && Math.abs(t.skew_s) > t.tolerance_s;
 }
 
 /** `rows` with the inspected summaries in `updates` in place of theirs. */
-export function withInspection(rows: Summary[], updates: Summary[]): Summary[] {
+export function withInspection(rows: DeliverySummary[], updates: DeliverySummary[]): DeliverySummary[] {
   const byId = new Map(updates.map((s) => [s.id, s]));
   if (!rows.some((s) => byId.has(s.id))) return rows;
   return rows.map((s) => byId.get(s.id) ?? s);

@@ -1,12 +1,23 @@
-//! What a delivery is: its id, what arrived, and what Hookscope answered.
+//! What Hookscope keeps: deliveries (their id, what arrived, what Hookscope
+//! answered), the one header type, and endpoints (the settings per path
+//! prefix). These are the wire types too: ts-rs and utoipa derive the UI's
+//! TypeScript and the API's schemas from them.
+
+mod endpoint;
+mod header;
 
 use std::fmt;
 use std::str::FromStr;
 
 use base64::Engine as _;
 use serde::{Serialize, Serializer};
+use ts_rs::TS;
+use utoipa::ToSchema;
 
 use crate::error::Error;
+
+pub use endpoint::{Endpoint, EndpointJson, SchemeChoice, endpoint_for, new_endpoint_id, redact};
+pub use header::{Header, HeaderJson, ValueEncoding, decode_headers, encode_headers, find, push_header};
 
 /// A delivery's id: `dlv_` and 13 Crockford base32 characters encoding the
 /// store's monotonic sequence number (microseconds since the epoch, nudged
@@ -62,64 +73,6 @@ impl Serialize for DeliveryId {
     }
 }
 
-/// One header as it arrived: the name with its original case, the value's bytes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Header {
-    pub name: String,
-    pub value: Vec<u8>,
-}
-
-impl Header {
-    pub fn new(name: impl Into<String>, value: impl Into<Vec<u8>>) -> Self {
-        Header { name: name.into(), value: value.into() }
-    }
-}
-
-impl Serialize for Header {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut st = s.serialize_struct("Header", 2)?;
-        st.serialize_field("name", &self.name)?;
-        st.serialize_field("value", &String::from_utf8_lossy(&self.value))?;
-        st.end()
-    }
-}
-
-/// Headers are stored as the block they form on the wire, `Name: value\r\n`
-/// per header, in arrival order: compact, and the Raw HTTP view is a copy.
-pub fn encode_headers(headers: &[Header]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(headers.iter().map(|h| h.name.len() + h.value.len() + 4).sum());
-    for h in headers {
-        push_header(&mut out, h.name.as_bytes(), &h.value);
-    }
-    out
-}
-
-/// Appends one header to a block built by [`encode_headers`]; the capture
-/// path writes its block this way, without a `Header` per line.
-pub fn push_header(block: &mut Vec<u8>, name: &[u8], value: &[u8]) {
-    block.extend_from_slice(name);
-    block.extend_from_slice(b": ");
-    block.extend_from_slice(value);
-    block.extend_from_slice(b"\r\n");
-}
-
-pub fn decode_headers(block: &[u8]) -> Vec<Header> {
-    block
-        .split(|&b| b == b'\n')
-        .filter_map(|line| {
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            if line.is_empty() {
-                return None;
-            }
-            let colon = line.iter().position(|&b| b == b':')?;
-            let value = &line[colon + 1..];
-            let value = value.strip_prefix(b" ").unwrap_or(value);
-            Some(Header::new(String::from_utf8_lossy(&line[..colon]).into_owned(), value))
-        })
-        .collect()
-}
-
 /// A delivery as the capture listener hands it to the store.
 #[derive(Debug, Clone)]
 pub struct NewDelivery {
@@ -164,8 +117,10 @@ impl Response {
 }
 
 /// The short form shown in lists.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, TS, ToSchema)]
 pub struct DeliverySummary {
+    #[ts(type = "string")]
+    #[schema(value_type = String, example = "dlv_0PX3KQ7M1ABCD")]
     pub id: DeliveryId,
     pub received_at_us: i64,
     pub method: String,
@@ -187,46 +142,67 @@ pub struct DeliverySummary {
 }
 
 /// Everything stored about one delivery.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS, ToSchema)]
 pub struct Delivery {
     #[serde(flatten)]
     pub head: DeliveryHead,
-    #[serde(serialize_with = "ser_base64")]
-    pub body: Vec<u8>,
+    /// The body's bytes, base64.
+    #[ts(as = "String")]
+    #[schema(value_type = String, format = Byte)]
+    pub body: Base64,
     /// The body as text when it is valid UTF-8.
     pub body_text: Option<String>,
 }
 
 /// A delivery without its body, for views that read the bytes separately: the
 /// full form carries a 25 MiB body twice, as ~33 MB of base64 and as text.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS, ToSchema)]
 pub struct DeliveryHead {
     #[serde(flatten)]
     pub summary: DeliverySummary,
     pub http_version: String,
     pub remote_addr: Option<String>,
     pub duration_us: i64,
+    /// In arrival order, original case, repeats kept.
+    #[ts(as = "Vec<HeaderJson>")]
+    #[schema(value_type = Vec<HeaderJson>)]
     pub headers: Vec<Header>,
     pub response: SentResponse,
 }
 
 /// What `GET /api/deliveries/{id}` answers: with the body unless asked not to.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS, ToSchema)]
 #[serde(untagged)]
 pub enum DeliveryReply {
     Full(Delivery),
     Head(DeliveryHead),
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS, ToSchema)]
 pub struct SentResponse {
     pub status: u16,
+    #[ts(as = "Vec<HeaderJson>")]
+    #[schema(value_type = Vec<HeaderJson>)]
     pub headers: Vec<Header>,
     pub body: String,
 }
 
-fn ser_base64<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(bytes))
+/// Bytes that serialize as base64.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Base64(pub Vec<u8>);
+
+impl Serialize for Base64 {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(&self.0))
+    }
+}
+
+impl std::ops::Deref for Base64 {
+    type Target = Vec<u8>;
+
+    fn deref(&self) -> &Vec<u8> {
+        &self.0
+    }
 }
 
 #[cfg(test)]
@@ -251,16 +227,5 @@ mod tests {
         for bad in ["", "dlv_", "dlv_123", "abc_0000000000000", "dlv_00000000000U0", "dlv_ZZZZZZZZZZZZZ"] {
             assert!(bad.parse::<DeliveryId>().is_err(), "{bad:?} must not parse");
         }
-    }
-
-    #[test]
-    fn header_block_round_trips_in_order_with_repeats() {
-        let headers = vec![
-            Header::new("X-A", "1"),
-            Header::new("x-b", b"\xff\xfe".to_vec()),
-            Header::new("X-A", "2"),
-            Header::new("Empty", ""),
-        ];
-        assert_eq!(decode_headers(&encode_headers(&headers)), headers, "decode(encode(h)) must equal h");
     }
 }

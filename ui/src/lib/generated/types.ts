@@ -1,0 +1,353 @@
+// Generated from Hookscope's Rust types by `make generated`; never edit by hand.
+// The source of truth is the `#[derive(TS)]` types in src/ (model, signature, api).
+
+/**
+ * How a header crosses as JSON: `value` is the text when the bytes are valid
+ * UTF-8; otherwise `value` is their base64 and `encoding` says so.
+ */
+export type Header = { name: string, value: string, encoding?: ValueEncoding, };
+
+export type ValueEncoding = "base64";
+
+/**
+ * The short form shown in lists.
+ */
+export type DeliverySummary = { id: string, received_at_us: number, method: string, path: string, query: string | null, status: number, body_size: number, content_type: string | null, truncated: boolean, pinned: boolean, 
+/**
+ * Filled in moments after the ack by the store's inspection (inspect.rs).
+ */
+provider: string | null, 
+/**
+ * The signature verdict's kind, when a secret is set for the endpoint.
+ */
+verdict: string | null, event_id: string | null, 
+/**
+ * Other deliveries with the same event id (redeliveries), counted up to
+ * 99: 99 means 99 or more.
+ */
+duplicates: number, };
+
+/**
+ * A delivery without its body, for views that read the bytes separately: the
+ * full form carries a 25 MiB body twice, as ~33 MB of base64 and as text.
+ */
+export type DeliveryHead = { http_version: string, remote_addr: string | null, duration_us: number, 
+/**
+ * In arrival order, original case, repeats kept.
+ */
+headers: Array<Header>, response: SentResponse, id: string, received_at_us: number, method: string, path: string, query: string | null, status: number, body_size: number, content_type: string | null, truncated: boolean, pinned: boolean, 
+/**
+ * Filled in moments after the ack by the store's inspection (inspect.rs).
+ */
+provider: string | null, 
+/**
+ * The signature verdict's kind, when a secret is set for the endpoint.
+ */
+verdict: string | null, event_id: string | null, 
+/**
+ * Other deliveries with the same event id (redeliveries), counted up to
+ * 99: 99 means 99 or more.
+ */
+duplicates: number, };
+
+/**
+ * Everything stored about one delivery.
+ */
+export type Delivery = { 
+/**
+ * The body's bytes, base64.
+ */
+body: string, 
+/**
+ * The body as text when it is valid UTF-8.
+ */
+body_text: string | null, http_version: string, remote_addr: string | null, duration_us: number, 
+/**
+ * In arrival order, original case, repeats kept.
+ */
+headers: Array<Header>, response: SentResponse, id: string, received_at_us: number, method: string, path: string, query: string | null, status: number, body_size: number, content_type: string | null, truncated: boolean, pinned: boolean, 
+/**
+ * Filled in moments after the ack by the store's inspection (inspect.rs).
+ */
+provider: string | null, 
+/**
+ * The signature verdict's kind, when a secret is set for the endpoint.
+ */
+verdict: string | null, event_id: string | null, 
+/**
+ * Other deliveries with the same event id (redeliveries), counted up to
+ * 99: 99 means 99 or more.
+ */
+duplicates: number, };
+
+/**
+ * What `GET /api/deliveries/{id}` answers: with the body unless asked not to.
+ */
+export type DeliveryReply = Delivery | DeliveryHead;
+
+export type SentResponse = { status: number, headers: Array<Header>, body: string, };
+
+export type Page<T = DeliverySummary> = { items: Array<T>, 
+/**
+ * The cursor for the next (older) page, if there is one.
+ */
+next: string | null, 
+/**
+ * Full-text searches only: how many of the newest deliveries the search
+ * index had not reached, so were not searched; counted up to
+ * [`UNSEARCHED_CAP`] (which means that many or more).
+ */
+unsearched?: number, };
+
+export type Stats = { count: number, 
+/**
+ * Header and body bytes stored.
+ */
+bytes: number, };
+
+/**
+ * Query parameters of a listing, as the API and the UI send them.
+ */
+export type ListQuery = { 
+/**
+ * At most this many (default 100, capped at 1,000 per page).
+ */
+limit?: number, 
+/**
+ * The `next` cursor of the previous page.
+ */
+before?: string, method?: string, 
+/**
+ * A path prefix.
+ */
+path?: string, 
+/**
+ * A code (`404`) or a class (`4xx`).
+ */
+status?: string, 
+/**
+ * Words to find in path, headers and text bodies.
+ */
+q?: string, };
+
+/**
+ * Where things can be reached, for the UI's header and empty state.
+ */
+export type Info = { version: string, capture_url: string, public_url: string | null, database: string, 
+/**
+ * The control API of this running instance (`http://127.0.0.1:PORT`).
+ */
+api_url: string | null, };
+
+/**
+ * Whether the core runs, as the window shows it: the desktop can fail to
+ * bind its capture port, and a browser can be signed out.
+ */
+export type CoreStatus = { "state": "starting" } | { "state": "listening", capture_url: string, } | { "state": "failed", code: string, message: string, capture_port: number, } | { "state": "signed_out" };
+
+export type LiveEvent = { "type": "deliveries", count: number, items: Array<DeliverySummary>, } | { "type": "analyzed", items: Array<DeliverySummary>, } | { "type": "endpoints" } | { "type": "changed" };
+
+/**
+ * How every error crosses to a client, over HTTP and Tauri alike.
+ */
+export type ErrorBody = { 
+/**
+ * Stable and machine-readable: `not_found`, `invalid_argument`, `invalid_body`…
+ */
+code: string, message: string, };
+
+/**
+ * The providers Hookscope knows, by their canonical ids.
+ *
+ * Declared once: the ids, the list the UI offers (served at
+ * `GET /api/providers`) and the generated TypeScript all come from here.
+ */
+export type Provider = "stripe" | "github" | "gitlab" | "slack" | "discord" | "paypal" | "shopify" | "standard-webhooks" | "svix" | "twilio" | "square" | "paddle" | "zoom" | "twitch" | "linear" | "hubspot" | "intercom" | "bitbucket" | "mailgun" | "typeform" | "calendly" | "dropbox" | "lemonsqueezy" | "sentry" | "generic";
+
+/**
+ * A provider the UI may offer, with what its scheme needs.
+ */
+export type ProviderInfo = { id: Provider, 
+/**
+ * What the secret field holds for this provider.
+ */
+secret_label: string, };
+
+/**
+ * An endpoint as it crosses the API. On reads `secrets` are redacted; on
+ * writes a redacted value (as read) keeps the stored secret it stands for,
+ * and a missing `secrets` keeps them all, so editing one setting never means
+ * typing the secrets again.
+ */
+export type Endpoint = { 
+/**
+ * Absent on create; an existing endpoint's id on edit (the prefix may change).
+ */
+id?: string | null, path_prefix: string, 
+/**
+ * The provider to verify as; detected from the headers when null.
+ */
+provider?: Provider | null, 
+/**
+ * The configurable scheme, with `provider: "generic"`.
+ */
+generic?: GenericConfig | null, secrets?: Array<string> | null, 
+/**
+ * PayPal: the signing certificate (PEM). It is public, so it is not redacted.
+ */
+certificate?: string | null, tolerance_s?: number | null, public_url?: string | null, 
+/**
+ * Read only (ignored on writes): what is missing before a verdict can be given.
+ */
+incomplete?: string | null, };
+
+export type GenericConfig = { algorithm: Algorithm, encoding: Encoding, 
+/**
+ * The header carrying the signature.
+ */
+header: string, 
+/**
+ * Text before the signature (`sha256=`); unused in the `t=…,v1=…` shape.
+ */
+prefix: string, 
+/**
+ * The signed string, with `{body}`, `{timestamp}`, `{id}`, `{url}`, `{method}`.
+ */
+template: string, timestamp: GenericTimestamp, 
+/**
+ * In the `t=…,v1=…` shape: the key the signatures sit under.
+ */
+signature_key: string, 
+/**
+ * In the `t=…,v1=…` shape: what separates the pairs.
+ */
+separator: string, 
+/**
+ * The header `{id}` is read from.
+ */
+id_header: string | null, 
+/**
+ * Default window when a timestamp is configured.
+ */
+tolerance_s: number | null, };
+
+/**
+ * Where the generic scheme reads the timestamp.
+ */
+export type GenericTimestamp = { "source": "none" } | { "source": "header", name: string, unit: TimeUnit, } | { "source": "signature_field", key: string, };
+
+/**
+ * The unit a timestamp is written in.
+ */
+export type TimeUnit = "seconds" | "millis" | "rfc3339";
+
+export type Algorithm = "sha1" | "sha256" | "sha512";
+
+export type Encoding = "hex" | "base64";
+
+/**
+ * A delivery's inspection, computed now with the current settings, and the
+ * other deliveries of the same event.
+ */
+export type InspectionReport = { 
+/**
+ * Other deliveries with the same event id, newest first.
+ */
+duplicates: Array<string>, provider: Provider | null, event_id: string | null, 
+/**
+ * Present when a secret is configured for the delivery's endpoint.
+ */
+verdict: Verdict | null, 
+/**
+ * Why the delivery's endpoint gives no verdict although it has a secret:
+ * "this endpoint's settings are incomplete: …".
+ */
+incomplete: string | null, 
+/**
+ * The URL used for URL-signed schemes, and where it came from.
+ */
+signed_url: string, signed_url_source: string, };
+
+export type Inspection = { provider: Provider | null, event_id: string | null, 
+/**
+ * Present when a secret is configured for the delivery's endpoint.
+ */
+verdict: Verdict | null, 
+/**
+ * Why the delivery's endpoint gives no verdict although it has a secret:
+ * "this endpoint's settings are incomplete: …".
+ */
+incomplete: string | null, 
+/**
+ * The URL used for URL-signed schemes, and where it came from.
+ */
+signed_url: string, signed_url_source: string, };
+
+export type Verdict = { kind: VerdictKind, 
+/**
+ * One sentence for the UI.
+ */
+summary: string, evidence: Evidence, hints: Array<Hint>, };
+
+/**
+ * What the verifier concluded.
+ */
+export type VerdictKind = "valid" | "invalid" | "expired" | "future" | "missing_header" | "malformed_header" | "no_secret";
+
+/**
+ * What the verdict rests on: enough to see why, without re-running it.
+ */
+export type Evidence = { provider: Provider, 
+/**
+ * One line on how the scheme signs, e.g. `HMAC-SHA256, hex, over {timestamp}.{body}`.
+ */
+scheme: string, headers_read: Array<HeaderRead>, signed: SignedBytes | null, 
+/**
+ * What each secret, in the order given, would have produced, encoded like
+ * `received` so the two line up. Empty for public-key schemes.
+ */
+expected: Array<string>, received: Array<string>, 
+/**
+ * Which secret matched (0-based), when one did.
+ */
+matched_secret: number | null, timestamp: TimestampEvidence | null, 
+/**
+ * The URL covered by the signature, for URL-signed schemes.
+ */
+url: string | null, };
+
+export type Hint = { code: HintCode, message: string, };
+
+/**
+ * A known mistake, found by trying the alternative and seeing it match
+ * (or, for a few, by recognising the shape of the input).
+ */
+export type HintCode = "secret_wrong_form" | "secret_is_api_key" | "secret_whitespace" | "body_json_reserialized" | "body_unicode_escapes" | "body_slash_escapes" | "body_trailing_newline" | "body_form_decoded" | "timestamp_too_old" | "timestamp_in_future" | "url_mismatch" | "wrong_version_tag" | "signature_encoding" | "missing_prefix" | "other_provider";
+
+/**
+ * A header the verifier looked for, and what it found.
+ */
+export type HeaderRead = { name: string, value: string | null, };
+
+/**
+ * The exact bytes that were signed, in a form fit to show.
+ */
+export type SignedBytes = { 
+/**
+ * Printable UTF-8 as-is; other bytes escaped as `\xNN`, `\n`, `\r`, `\t`.
+ */
+display: string, len: number, };
+
+export type TimestampEvidence = { 
+/**
+ * The timestamp as it appeared in the request.
+ */
+raw: string, unix_s: number, 
+/**
+ * Received-at minus timestamp: positive means the signature is that old.
+ */
+skew_s: number, 
+/**
+ * The window used, if the scheme (or the caller) sets one.
+ */
+tolerance_s: number | null, };
