@@ -36,6 +36,12 @@ pub enum Error {
     NoDatabase(PathBuf),
     #[error("database {path} was written by a newer Hookscope (schema {found}, this build knows {known})")]
     SchemaTooNew { path: PathBuf, found: i64, known: i64 },
+    #[error("no Hookscope runs on {0} (start `hookscope serve` or the desktop app first)")]
+    NotRunning(PathBuf),
+    #[error(
+        "Hookscope already runs on this database (pid {pid}, control API {api_url}): use that one, or pass another --db"
+    )]
+    AlreadyRunning { pid: u32, api_url: String },
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: String,
@@ -64,6 +70,8 @@ impl Error {
             Error::Sqlite(_) | Error::Value(_) => "database",
             Error::NoDatabase(_) => "no_database",
             Error::SchemaTooNew { .. } => "schema_too_new",
+            Error::AlreadyRunning { .. } => "already_running",
+            Error::NotRunning(_) => "not_running",
             Error::Bind { .. } => "bind",
             Error::Io { .. } => "io",
         }
@@ -106,7 +114,7 @@ impl Error {
 }
 
 /// How every error crosses to a client, over HTTP and Tauri alike.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, TS, ToSchema)]
 pub struct ErrorBody {
     /// Stable and machine-readable: `not_found`, `invalid_argument`, `invalid_body`…
     pub code: String,

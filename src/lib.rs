@@ -5,6 +5,8 @@
 
 /// The operations every adapter calls, the HTTP control API over them, and the live event topics.
 pub mod api;
+/// The composition root: starts store, capture, `Api` and the HTTP API layer; the instance record.
+pub mod app;
 /// The public listener: turns HTTP requests into deliveries and answers honestly.
 pub mod capture;
 /// What the `hookscope` commands do, apart from parsing arguments.
@@ -15,16 +17,14 @@ pub mod error;
 pub mod fsutil;
 /// Provider, event id and verdict of a stored delivery under its endpoint's settings.
 pub mod inspect;
-/// A background server task behind a handle that stops it on drop.
-pub mod listener;
 /// What is kept: deliveries, the one header type, endpoints. Also the wire types.
 pub mod model;
-/// The composition root: starts store, capture, `Api` and the HTTP API layer.
-pub mod serve;
 /// Pure signature verification and signing, per provider, with the verdict's evidence.
 pub mod signature;
 /// SQLite: migrations, the single group-commit writer, readers, search and inspection index.
 pub mod store;
+/// A background task behind a handle that stops it on drop: servers now; followers and tunnel children next.
+pub mod task;
 /// Rebuilds the public URL a sender addressed from forwarding headers.
 pub mod tunnel;
 

@@ -7,9 +7,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+use hookscope::app::{ServeConfig, default_db_path};
 use hookscope::cli::signature::{SignArgs, VerifyArgs, run_sign, run_verify};
 use hookscope::cli::{self, ShowFormat};
-use hookscope::serve::{ServeConfig, default_db_path};
 use hookscope::store::Durability;
 
 // glibc's malloc was a fifth of the capture path's CPU (per-request header,
@@ -60,6 +60,11 @@ enum Command {
     },
     /// Print the headers that sign a body for a provider, one `Name: value` per line.
     Sign(Box<SignArgs>),
+    /// Print a fresh one-time link that signs a browser in to the running instance's UI.
+    Open {
+        #[arg(long, env = "HOOKSCOPE_DB")]
+        db: Option<PathBuf>,
+    },
 }
 
 #[derive(clap::Args)]
@@ -122,6 +127,8 @@ fn main() -> ExitCode {
             return ExitCode::from(code as u8);
         }
         Command::Serve(args) => serve(args),
+        Command::Open { db } => runtime()
+            .and_then(|rt| rt.block_on(cli::open(&db.unwrap_or_else(default_db_path), &mut std::io::stdout().lock()))),
         Command::List { db, limit, json } => {
             cli::list(&db.unwrap_or_else(default_db_path), limit, json, &mut std::io::stdout().lock())
         }
@@ -174,10 +181,13 @@ fn serve(args: ServeArgs) -> hookscope::Result<()> {
     config.store.max_deliveries = args.max_deliveries;
     config.store.max_bytes = args.max_bytes;
     config.store.max_db_bytes = args.max_db_bytes;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    runtime()?.block_on(cli::serve::serve(config, &mut std::io::stdout()))
+}
+
+fn runtime() -> hookscope::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_keep_alive(Duration::from_secs(10))
         .build()
-        .map_err(|e| hookscope::Error::Io { context: "starting the runtime".into(), source: e })?;
-    runtime.block_on(cli::serve::serve(config, &mut std::io::stdout()))
+        .map_err(|e| hookscope::Error::Io { context: "starting the runtime".into(), source: e })
 }

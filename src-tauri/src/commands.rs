@@ -3,7 +3,7 @@
 //! `{code, message}` ([`hookscope::error::ErrorBody`]) the HTTP API answers.
 
 use hookscope::DeliveryReply;
-use hookscope::api::{CoreStatus, Info, InspectionReport, ListQuery, ProviderInfo};
+use hookscope::api::{CoreStatus, Info, InspectionReport, ListQuery, ProviderInfo, SignInLink};
 use hookscope::error::ErrorBody;
 use hookscope::model::EndpointJson;
 use hookscope::store::{Page, Stats};
@@ -111,4 +111,10 @@ pub async fn delete_endpoint(core: State<'_, Core>, id: String) -> Reply<()> {
 #[tauri::command]
 pub fn providers(core: State<'_, Core>) -> Reply<Vec<ProviderInfo>> {
     Ok(api(&core)?.providers())
+}
+
+/// A one-time link that opens this instance's UI in a browser, signed in.
+#[tauri::command]
+pub fn sign_in_link(core: State<'_, Core>) -> Reply<SignInLink> {
+    Ok(api(&core)?.sign_in_link()?)
 }

@@ -8,7 +8,7 @@ use std::sync::{Mutex, RwLock};
 
 use futures_util::StreamExt as _;
 use hookscope::api::{Api, CoreStatus as Status};
-use hookscope::serve::{Running, ServeConfig, default_db_path};
+use hookscope::app::{Running, ServeConfig, default_db_path};
 use serde::{Deserialize, Serialize};
 
 use tauri::async_runtime::JoinHandle;
@@ -119,7 +119,7 @@ pub async fn start(app: &AppHandle, addr: SocketAddr) {
     config.capture.addr = addr;
     // The window uses IPC; the HTTP API only needs a free loopback port.
     config.api_addr = SocketAddr::from(([127, 0, 0, 1], 0));
-    match hookscope::serve::start(config).await {
+    match hookscope::app::start(config).await {
         Ok(started) => {
             let api = started.api.clone();
             let forwarder = tauri::async_runtime::spawn(forward_events(app.clone(), api.clone()));

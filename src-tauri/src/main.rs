@@ -16,7 +16,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
     // Kept alive for the whole run: dropping it flushes and stops the log writer.
-    let _log = log::init(&hookscope::serve::home_dir());
+    let _log = log::init(&hookscope::app::home_dir());
     tauri::Builder::default()
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .setup(|app| {

@@ -44,6 +44,7 @@ pub fn typescript() -> String {
         Stats,
         ListQuery,
         Info,
+        SignInLink,
         CoreStatus,
         LiveEvent,
         ErrorBody,

@@ -28,11 +28,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::auth::{Auth, COOKIE};
-use super::{Api, CoreStatus, Info, InspectionReport, ListQuery, LiveEvent, ProviderInfo};
+use super::{Api, CoreStatus, Info, InspectionReport, ListQuery, LiveEvent, ProviderInfo, SignInLink};
 use crate::error::{Error, ErrorBody};
-use crate::listener::ServerHandle;
 use crate::model::{DeliveryReply, DeliverySummary, EndpointJson};
 use crate::store::{Page, Stats};
+use crate::task::ServerHandle;
 
 #[derive(Clone)]
 struct AppState {
@@ -81,6 +81,7 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(providers))
         .routes(routes!(stats))
         .routes(routes!(events))
+        .routes(routes!(sign_in_link))
 }
 
 /// The OpenAPI document of the control API, as `/api/openapi.json` serves it.
@@ -206,6 +207,12 @@ async fn login(State(s): State<AppState>, Params(t): Params<Ticket>) -> Response
     }
     let cookie = format!("{COOKIE}={}; HttpOnly; SameSite=Strict; Path=/", s.auth.token());
     ([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response()
+}
+
+/// A fresh one-time sign-in link for a browser (each works once).
+#[utoipa::path(post, path = "/api/sign-in-links", tag = "session", responses((status = 200, body = SignInLink)))]
+async fn sign_in_link(State(s): State<AppState>) -> Reply<SignInLink> {
+    Ok(Json(s.api.sign_in_link()?))
 }
 
 /// This document.

@@ -88,15 +88,37 @@ pub struct ProviderInfo {
     pub secret_label: String,
 }
 
+/// A one-time link that signs a browser in to this instance's UI.
+#[derive(Debug, Clone, Serialize, Deserialize, TS, ToSchema)]
+pub struct SignInLink {
+    pub url: String,
+}
+
 #[derive(Clone)]
 pub struct Api {
     store: Store,
     info: Info,
+    auth: Option<std::sync::Arc<auth::Auth>>,
 }
 
 impl Api {
     pub fn new(store: Store, info: Info) -> Self {
-        Api { store, info }
+        Api { store, info, auth: None }
+    }
+
+    /// With the HTTP layer's sign-in, so that [`Api::sign_in_link`] works.
+    pub fn with_auth(mut self, auth: std::sync::Arc<auth::Auth>) -> Self {
+        self.auth = Some(auth);
+        self
+    }
+
+    /// A fresh one-time sign-in link for the browser UI (the desktop window
+    /// offers it; `hookscope serve` prints one at start).
+    pub fn sign_in_link(&self) -> Result<SignInLink> {
+        match (&self.auth, &self.info.api_url) {
+            (Some(auth), Some(base)) => Ok(SignInLink { url: format!("{base}{}", auth.login_path()?) }),
+            _ => Err(Error::InvalidArgument("this instance serves no HTTP API".into())),
+        }
     }
 
     pub fn store(&self) -> &Store {
@@ -105,11 +127,6 @@ impl Api {
 
     pub fn info(&self) -> Info {
         self.info.clone()
-    }
-
-    /// Records where this instance's control API listens (known once bound).
-    pub fn set_api_url(&mut self, url: String) {
-        self.info.api_url = Some(url);
     }
 
     /// The live stream every adapter forwards: deliveries, analyzed,

@@ -20,8 +20,8 @@ use tower::ServiceExt as _;
 pub use handler::TRUNCATED_KEEP;
 
 use crate::error::{Error, Result};
-use crate::listener::ServerHandle;
 use crate::store::Store;
+use crate::task::ServerHandle;
 
 #[derive(Debug, Clone)]
 pub struct CaptureConfig {

@@ -108,6 +108,29 @@ pub fn init_logging(default: &str) {
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
 }
 
+/// `hookscope open`: a fresh one-time sign-in link from the instance running
+/// on `db`, asked of its control API (links live in that process's memory).
+pub async fn open(db: &Path, out: &mut dyn Write) -> Result<()> {
+    let instance = crate::app::running_instance(db).ok_or_else(|| Error::NotRunning(db.to_owned()))?;
+    let token_path = crate::app::home_dir().join("token");
+    let token =
+        std::fs::read_to_string(&token_path).map_err(|e| Error::io(format!("reading {}", token_path.display()), e))?;
+    let failed = |e: reqwest::Error| Error::io(format!("asking {}", instance.api_url), io::Error::other(e));
+    let client = reqwest::Client::builder().no_proxy().build().map_err(failed)?;
+    let response = client
+        .post(format!("{}/api/sign-in-links", instance.api_url))
+        .bearer_auth(token.trim())
+        .send()
+        .await
+        .map_err(failed)?;
+    if !response.status().is_success() {
+        let body: crate::error::ErrorBody = response.json().await.map_err(failed)?;
+        return Err(Error::InvalidArgument(format!("{} answered {}: {}", instance.api_url, body.code, body.message)));
+    }
+    let link: crate::api::SignInLink = response.json().await.map_err(failed)?;
+    writeln!(out, "{}", link.url).map_err(write_error)
+}
+
 fn write_error(e: io::Error) -> Error {
     Error::io("writing output", e)
 }

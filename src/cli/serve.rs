@@ -2,8 +2,8 @@
 
 use std::io::Write;
 
+use crate::app::{ServeConfig, start};
 use crate::error::Result;
-use crate::serve::{ServeConfig, start};
 
 pub async fn serve(config: ServeConfig, out: &mut dyn Write) -> Result<()> {
     if !config.capture.addr.ip().is_loopback() {
@@ -14,7 +14,7 @@ pub async fn serve(config: ServeConfig, out: &mut dyn Write) -> Result<()> {
     }
     let running = start(config.clone()).await?;
     let capture = running.capture_url();
-    let login = format!("{}{}", running.api_url(), running.auth.login_path()?);
+    let login = running.api.sign_in_link()?.url;
     // Printing is best-effort: a closed stdout must not stop the server.
     let _ = write!(
         out,

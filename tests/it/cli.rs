@@ -216,3 +216,53 @@ async fn show_and_list_escape_terminal_controls_but_body_stays_raw() {
     let raw = hookscope(&["show", &id, "--db", db, "--body"]);
     assert_eq!(raw.stdout, body.as_bytes(), "--body still writes exactly the body's bytes");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_instance_per_database_and_open_asks_it_for_a_sign_in_link() {
+    let h = Harness::start().await;
+    let db = h.db_path();
+    let record =
+        hookscope::app::read_instance(&hookscope::app::instance_path(&db)).expect("the instance records itself");
+    assert_eq!(record.api_url, h.api_url(""), "with its control API");
+    assert_eq!(record.pid, std::process::id());
+
+    // A second instance on the same database is refused, and says where the first is.
+    let second = Command::new(env!("CARGO_BIN_EXE_hookscope"))
+        .args(["serve", "--capture", "127.0.0.1:0", "--api", "127.0.0.1:0", "--db", db.to_str().unwrap()])
+        .env("HOOKSCOPE_HOME", h.dir.path())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!second.status.success(), "a second serve on the same database must not start");
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert!(stderr.contains("already runs") && stderr.contains(&h.api_url("")), "{stderr}");
+
+    // `open` asks the running instance for a fresh one-time link.
+    let open = || {
+        Command::new(env!("CARGO_BIN_EXE_hookscope"))
+            .args(["open", "--db", db.to_str().unwrap()])
+            .env("HOOKSCOPE_HOME", h.dir.path())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let (first, again) = (open(), open());
+    assert!(first.status.success(), "open succeeds: {}", String::from_utf8_lossy(&first.stderr));
+    let link = String::from_utf8(first.stdout).unwrap().trim().to_owned();
+    assert!(link.starts_with(&h.api_url("/api/login?ticket=")), "{link}");
+    assert_ne!(link, String::from_utf8(again.stdout).unwrap().trim(), "each link is new");
+    let client = reqwest::Client::builder().no_proxy().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    assert_eq!(client.get(&link).send().await.unwrap().status(), 303, "the link signs in");
+    assert_eq!(client.get(&link).send().await.unwrap().status(), 401, "once");
+
+    let path = hookscope::app::instance_path(&db);
+    let Harness { running, dir, .. } = h;
+    running.shutdown().await;
+    assert!(!path.exists(), "the record goes when the instance stops");
+    let none = Command::new(env!("CARGO_BIN_EXE_hookscope"))
+        .args(["open", "--db", db.to_str().unwrap()])
+        .env("HOOKSCOPE_HOME", dir.path())
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&none.stderr).contains("no Hookscope runs on"), "open says when none runs");
+}

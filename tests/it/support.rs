@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use hookscope::serve::{Running, ServeConfig, start};
+use hookscope::app::{Running, ServeConfig, start};
 use tempfile::TempDir;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -27,7 +27,6 @@ impl Harness {
         let dir = tempfile::tempdir().expect("a temporary folder");
         let mut config = ServeConfig::new(dir.path().join("hookscope.db"));
         config.token_path = dir.path().join("token");
-        config.instance_path = dir.path().join("instance.json");
         config.capture.addr = "127.0.0.1:0".parse().unwrap();
         config.api_addr = "127.0.0.1:0".parse().unwrap();
         configure(&mut config);

@@ -13,6 +13,7 @@ import type {
   LiveEvent,
   Page,
   ProviderInfo,
+  SignInLink,
   Stats,
 } from './generated/types';
 
@@ -48,6 +49,8 @@ export interface Backend {
   deleteEndpoint(id: string): Promise<void>;
   /** The providers an endpoint can verify as. */
   providers(): Promise<ProviderInfo[]>;
+  /** A fresh one-time link that opens this instance's UI in a browser, signed in. */
+  signInLink(): Promise<SignInLink>;
   /** Live batches and status changes; returns a function that stops them. */
   subscribe(onBatch: (batch: LiveEvent) => void, onStatus: (status: CoreStatus) => void): () => void;
 }
@@ -173,6 +176,10 @@ class BrowserBackend implements Backend {
     return this.json('/api/providers');
   }
 
+  signInLink(): Promise<SignInLink> {
+    return this.json('/api/sign-in-links', { method: 'POST' });
+  }
+
   subscribe(onBatch: (batch: LiveEvent) => void, onStatus: (status: CoreStatus) => void): () => void {
     const source = new EventSource('/api/events');
     let broken = false;
@@ -277,6 +284,10 @@ class DesktopBackend implements Backend {
 
   providers(): Promise<ProviderInfo[]> {
     return this.call('providers');
+  }
+
+  signInLink(): Promise<SignInLink> {
+    return this.call('sign_in_link');
   }
 
   subscribe(onBatch: (batch: LiveEvent) => void, onStatus: (status: CoreStatus) => void): () => void {

@@ -140,6 +140,11 @@ export type Info = { version: string, capture_url: string, public_url: string | 
 api_url: string | null, };
 
 /**
+ * A one-time link that signs a browser in to this instance's UI.
+ */
+export type SignInLink = { url: string, };
+
+/**
  * Whether the core runs, as the window shows it: the desktop can fail to
  * bind its capture port, and a browser can be signed out.
  */

@@ -34,8 +34,6 @@ pub struct ServeConfig {
     pub extra_origins: Vec<String>,
     /// The install's API token, created on first run.
     pub token_path: PathBuf,
-    /// Where the running instance records its API address.
-    pub instance_path: PathBuf,
 }
 
 impl ServeConfig {
@@ -46,7 +44,6 @@ impl ServeConfig {
             store: StoreConfig::new(db),
             extra_origins: Vec::new(),
             token_path: home_dir().join("token"),
-            instance_path: home_dir().join("instance.json"),
         }
     }
 }
@@ -59,10 +56,12 @@ pub struct Running {
     _instance: Option<Instance>,
 }
 
-/// `instance.json` in the data folder, beside the token: where this running
-/// instance's control API is, so the CLI can talk to it (instead of opening a
-/// second writer on the same database) and a user can find it. Removed when
-/// the instance stops; a file left by a killed one names a dead pid.
+/// `<db>-instance.json` beside the database (for the default one, in the data
+/// folder beside the token): where the instance running on that database has
+/// its control API, so the CLI can talk to it (instead of opening a second
+/// writer on the same database) and a user can find it. Removed when the
+/// instance stops; a file left by a killed one names a dead pid, and is
+/// ignored.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct InstanceRecord {
     pub pid: u32,
@@ -104,9 +103,45 @@ impl Drop for Instance {
     }
 }
 
-/// The record of the instance running on this data folder, if any.
+/// Where the instance running on `db` records itself.
+pub fn instance_path(db: &Path) -> PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push("-instance.json");
+    PathBuf::from(name)
+}
+
+/// The record at `path`, if any (alive or not).
 pub fn read_instance(path: &Path) -> Option<InstanceRecord> {
     serde_json::from_slice(&std::fs::read(path).ok()?).ok()
+}
+
+/// The instance running on `db` now, if one is: its record names a live
+/// process other than this one, and its control API answers (a pid can be
+/// reused by an unrelated process after a crash).
+pub fn running_instance(db: &Path) -> Option<InstanceRecord> {
+    read_instance(&instance_path(db))
+        .filter(|r| r.pid != std::process::id() && process_alive(r.pid) && answers(&r.api_url))
+}
+
+fn answers(api_url: &str) -> bool {
+    let Some(addr) = api_url.strip_prefix("http://").and_then(|a| a.parse::<std::net::SocketAddr>().ok()) else {
+        return false;
+    };
+    std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_millis(300)).is_ok()
+}
+
+/// Alive and not a zombie (a killed child nobody has reaped yet).
+#[cfg(target_os = "linux")]
+fn process_alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .is_ok_and(|stat| stat.rsplit_once(')').is_some_and(|(_, rest)| !rest.trim_start().starts_with('Z')))
+}
+
+// Elsewhere there is no /proc to ask without unsafe code: a stale record
+// must not keep Hookscope from starting, so assume the process is gone.
+#[cfg(not(target_os = "linux"))]
+fn process_alive(_pid: u32) -> bool {
+    false
 }
 
 impl Running {
@@ -131,6 +166,11 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
             config.api_addr
         )));
     }
+    // One running instance per database: a second writer would only
+    // contend with the first, and the CLI could not tell which to talk to.
+    if let Some(other) = running_instance(&config.store.path) {
+        return Err(Error::AlreadyRunning { pid: other.pid, api_url: other.api_url });
+    }
     let token = load_or_create_token(&config.token_path)?;
     let store = Store::open(config.store.clone())?;
     let capture = capture::listen(store.clone(), config.capture.clone()).await?;
@@ -145,10 +185,10 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
         database: config.store.path.display().to_string(),
         api_url: Some(format!("http://{api_addr}")),
     };
-    let api = Api::new(store, info.clone());
     let auth = Arc::new(Auth::new(token, api_addr, &config.extra_origins));
+    let api = Api::new(store, info.clone()).with_auth(auth.clone());
     let api_server = serve_api(listener, crate::api::router(api.clone(), auth.clone()))?;
-    let instance = Instance::record(&config.instance_path, &info);
+    let instance = Instance::record(&instance_path(&config.store.path), &info);
     tracing::info!(capture = %info.capture_url, api = ?info.api_url, db = %info.database, "started");
     Ok(Running { api, auth, capture, api_server, _instance: instance })
 }
