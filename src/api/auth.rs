@@ -5,10 +5,7 @@
 //! cross-site request, and no CORS headers are ever sent.
 
 use std::collections::HashSet;
-use std::fs::OpenOptions;
-use std::io::Write as _;
 use std::net::SocketAddr;
-use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -25,24 +22,13 @@ pub fn load_or_create_token(path: &Path) -> Result<String> {
         let token = existing.trim().to_owned();
         if token.len() >= 32 {
             // Tighten permissions an editor or a copy may have loosened.
-            let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+            let _ = crate::fsutil::restrict(path, 0o600);
             return Ok(token);
         }
     }
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
-    }
     let token = random_hex(32)?;
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)
+    crate::fsutil::write_private(path, token.as_bytes())
         .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
-    file.write_all(token.as_bytes()).map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-        .map_err(|e| Error::io(format!("securing {}", path.display()), e))?;
     Ok(token)
 }
 

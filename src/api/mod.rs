@@ -135,11 +135,13 @@ impl Api {
         events::subscribe(self.store.clone())
     }
 
+    #[tracing::instrument(level = "debug", skip(self), err(level = "debug"))]
     pub async fn list(&self, query: &ListQuery) -> Result<Page> {
         self.store.list(query.to_filter()?).await
     }
 
     /// One delivery, with its body unless `with_body` is false.
+    #[tracing::instrument(level = "debug", skip(self), err(level = "debug"))]
     pub async fn get(&self, id: &str, with_body: bool) -> Result<DeliveryReply> {
         let id: DeliveryId = id.parse()?;
         Ok(if with_body {
@@ -149,22 +151,26 @@ impl Api {
         })
     }
 
+    #[tracing::instrument(level = "debug", skip(self), err(level = "debug"))]
     pub async fn body(&self, id: &str) -> Result<Vec<u8>> {
         let id: DeliveryId = id.parse()?;
         self.store.readers().run(move |c| store::get_body(c, id)).await
     }
 
     /// Deletes one delivery; `NotFound` if there was none.
+    #[tracing::instrument(level = "debug", skip(self), err(level = "debug"))]
     pub async fn delete(&self, id: &str) -> Result<()> {
         let id: DeliveryId = id.parse()?;
         found(self.store.delete(id).await?, id)
     }
 
     /// Deletes every delivery that is not pinned.
+    #[tracing::instrument(level = "debug", skip(self), err(level = "debug"))]
     pub async fn clear(&self) -> Result<u64> {
         self.store.clear().await
     }
 
+    #[tracing::instrument(level = "debug", skip(self), err(level = "debug"))]
     pub async fn set_pinned(&self, id: &str, pinned: bool) -> Result<()> {
         let id: DeliveryId = id.parse()?;
         found(self.store.set_pinned(id, pinned).await?, id)
@@ -210,6 +216,7 @@ impl Api {
     /// Creates or edits an endpoint. An edit names the endpoint by `id` (or,
     /// without one, by its prefix); secrets sent back redacted, or left out,
     /// keep the stored ones.
+    #[tracing::instrument(level = "debug", skip_all, fields(path_prefix = %json.path_prefix), err(level = "debug"))]
     pub async fn put_endpoint(&self, json: EndpointJson) -> Result<EndpointJson> {
         if !json.path_prefix.starts_with('/') {
             return Err(Error::InvalidArgument("an endpoint's path prefix starts with /".into()));
@@ -228,6 +235,7 @@ impl Api {
     }
 
     /// Deletes an endpoint by id (or, as older clients do, by prefix).
+    #[tracing::instrument(level = "debug", skip(self), err(level = "debug"))]
     pub async fn delete_endpoint(&self, id_or_prefix: &str) -> Result<()> {
         if self.store.delete_endpoint(id_or_prefix.to_owned()).await? {
             Ok(())
@@ -238,6 +246,7 @@ impl Api {
 
     /// Inspects a delivery with the saved endpoint settings, or with `trial`
     /// ones (to try a secret without saving it).
+    #[tracing::instrument(level = "debug", skip(self, trial), err(level = "debug"))]
     pub async fn inspect(&self, id: &str, trial: Option<EndpointJson>) -> Result<InspectionReport> {
         let d = self.store.get(id.parse()?).await?;
         let endpoints: Vec<Endpoint> = match trial {

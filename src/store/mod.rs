@@ -12,7 +12,6 @@ mod search;
 mod stats;
 mod writer;
 
-use std::os::unix::fs::PermissionsExt as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -25,6 +24,7 @@ use tokio::sync::{Semaphore, oneshot, watch};
 pub use checkpoint::KEEP as WAL_KEEP;
 pub use deliveries::{ListFilter, MAX_PAGE, Page, StatusFilter, UNSEARCHED_CAP};
 pub use migrate::SCHEMA_VERSION;
+pub use search::{INDEX_VERSION, search_path};
 pub use readers::Readers;
 pub use stats::Stats;
 
@@ -136,7 +136,7 @@ impl Store {
         let mut conn = Connection::open(&config.path)?;
         // Deliveries and endpoint secrets are for this user's eyes only; SQLite
         // gives the -wal and -shm files the same mode.
-        std::fs::set_permissions(&config.path, std::fs::Permissions::from_mode(0o600))
+        crate::fsutil::restrict(&config.path, 0o600)
             .map_err(|e| Error::io(format!("securing {}", config.path.display()), e))?;
         configure_writer(&conn, &config)?;
         migrate::migrate(&mut conn, &config.path)?;

@@ -115,8 +115,10 @@ impl Indexer {
     ) -> Result<Indexer> {
         let index = match open_index(db) {
             Ok(conn) => conn,
-            // The index is derived data: if it is unreadable, rebuild it.
-            Err(_) => {
+            // The index is derived data: if it is unreadable or of another
+            // version, rebuild it.
+            Err(e) => {
+                tracing::info!(reason = %e, "rebuilding the search index");
                 for suffix in ["", "-wal", "-shm"] {
                     let _ = std::fs::remove_file(super::sibling(&search_path(db), suffix));
                 }
@@ -168,14 +170,36 @@ impl Indexer {
     }
 }
 
+/// The index's layout and meaning (what its `analysis` rows hold). An index
+/// of another version is rebuilt from the deliveries: it is derived data.
+/// 2: verdicts include `incomplete`; versions are recorded.
+pub const INDEX_VERSION: i64 = 2;
+
 /// The index never fsyncs: it can be rebuilt from the deliveries, and its
 /// fsyncs would stall the writer's WAL appends on the same disk.
 fn open_index(db: &Path) -> rusqlite::Result<Connection> {
-    let index = Connection::open(search_path(db))?;
+    let path = search_path(db);
+    let index = Connection::open(&path)?;
+    let version: i64 = index.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let has_tables: bool =
+        index.query_row("SELECT count(*) > 0 FROM sqlite_master WHERE name = 'progress'", [], |r| r.get(0))?;
+    if has_tables && version != INDEX_VERSION {
+        return Err(rusqlite::Error::InvalidParameterName(format!(
+            "search index version {version}, this build writes {INDEX_VERSION}"
+        )));
+    }
     index.pragma_update(None, "journal_mode", "WAL")?;
     index.pragma_update(None, "synchronous", "OFF")?;
     index.execute_batch(SCHEMA)?;
+    index.pragma_update(None, "user_version", INDEX_VERSION)?;
     index.query_row("SELECT count(*) FROM progress", [], |_| Ok(()))?;
+    // It holds the words of every header and body: its owner's alone.
+    for suffix in ["", "-wal", "-shm"] {
+        let file = super::sibling(&path, suffix);
+        if file.exists() {
+            let _ = crate::fsutil::restrict(&file, 0o600);
+        }
+    }
     Ok(index)
 }
 

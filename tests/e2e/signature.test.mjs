@@ -4,6 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { launch, openSignedIn } from './lib/browser.mjs';
@@ -18,9 +19,9 @@ let browser;
 const ids = {};
 
 /** `hookscope sign` → the headers to send, as an object. */
-function sign(secret, body) {
+function sign(secret, body, provider = 'stripe') {
   return new Promise((ok, fail) =>
-    execFile(hookscopeBin(), ['sign', '--provider', 'stripe', '--secret', secret, '--body', body], (e, stdout) => {
+    execFile(hookscopeBin(), ['sign', '--provider', provider, '--secret', secret, '--body', body], (e, stdout) => {
       if (e) return fail(e);
       const headers = {};
       for (const line of stdout.trim().split('\n')) {
@@ -41,9 +42,9 @@ async function api(path, init = {}) {
   return r.status === 204 ? null : r.json();
 }
 
-async function deliver(name, { body, headers }) {
+async function deliver(name, { body, headers, path = '/stripe/webhook' }) {
   const r = await send(server.capture, {
-    path: '/stripe/webhook',
+    path,
     headers: { 'content-type': 'application/json', ...headers },
     body,
   });
@@ -207,6 +208,45 @@ describe('signature verdicts', () => {
     await pane.getByTestId('hints').waitFor();
     await page.waitForTimeout(300);
     await page.screenshot({ path: join(repo, 'docs/screenshots/signature.png') });
+    await context.close();
+  });
+
+  it('a scheme without a time window shows the skew without judging it (Discord)', async () => {
+    const seed = randomBytes(32);
+    const pkcs8 = Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]);
+    const key = createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' });
+    const publicKey = createPublicKey(key).export({ format: 'der', type: 'spki' }).subarray(-32).toString('hex');
+    const body = '{"type":1}';
+    await deliver('discord', { path: '/discord/interactions', body, headers: await sign(seed.toString('hex'), body, 'discord') });
+    await api('/api/endpoints', {
+      method: 'PUT',
+      body: JSON.stringify({ path_prefix: '/discord', provider: 'discord', secrets: [publicKey] }),
+    });
+    const { page, context } = await openSignedIn(browser, server);
+    const pane = await openSignature(page, ids.discord);
+    await pane.getByTestId('verdict').filter({ hasText: /valid/i }).waitFor();
+    const skew = pane.getByTestId('skew');
+    assert.match(await skew.textContent(), /no time window \(shown, not judged\)/, 'no window is said as such');
+    assert.doesNotMatch(await skew.textContent(), /tolerance 0/, 'not painted as a zero tolerance');
+    assert.equal(await skew.evaluate((el) => el.classList.contains('bad')), false, 'and not as a violation');
+    await api('/api/endpoints?path_prefix=/discord', { method: 'DELETE' });
+    await context.close();
+  });
+
+  it('an endpoint saved elsewhere reaches an open list: the row gets its ✔ without a reload', async () => {
+    const body = '{"id":"evt_late","type":"x"}';
+    await deliver('late', { path: '/late/hook', body, headers: await sign('whsec_e2e_late_secret_1', body) });
+    const { page, context } = await openSignedIn(browser, server);
+    const row = rowOf(page, ids.late);
+    await row.waitFor();
+    assert.equal(await row.locator('.badge').count(), 0, 'no secret for /late yet: no badge');
+    // Saved by a script, not through this page.
+    await api('/api/endpoints', {
+      method: 'PUT',
+      body: JSON.stringify({ path_prefix: '/late', provider: 'stripe', secrets: ['whsec_e2e_late_secret_1'] }),
+    });
+    await row.locator('.badge').filter({ hasText: '✔' }).waitFor({ timeout: 10_000 });
+    await api('/api/endpoints?path_prefix=/late', { method: 'DELETE' });
     await context.close();
   });
 });

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use hookscope::DeliveryId;
-use hookscope::model::{NewDelivery, Response};
+use hookscope::model::NewDelivery;
 use hookscope::signature::{self, Provider, Secret, SignOptions, SignParts};
 use hookscope::store::{Store, StoreConfig};
 
@@ -83,21 +83,7 @@ async fn stored(deliveries: Vec<NewDelivery>) -> (tempfile::TempDir, PathBuf, Ve
 }
 
 fn delivery(path: &str, headers: &[u8], body: &[u8]) -> NewDelivery {
-    NewDelivery {
-        received_at_us: 1_700_000_000_000_000,
-        method: "POST".into(),
-        path: path.into(),
-        query: None,
-        http_version: "HTTP/1.1".into(),
-        remote_addr: Some("127.0.0.1:1".into()),
-        headers: headers.to_vec(),
-        body: body.to_vec(),
-        body_size: body.len() as u64,
-        truncated: false,
-        content_type: Some("text/plain".into()),
-        duration_us: 5,
-        response: Response::Ack { status: 200 },
-    }
+    crate::support::new_delivery(path, headers, body, "text/plain")
 }
 
 #[tokio::test(flavor = "multi_thread")]

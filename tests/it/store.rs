@@ -1,24 +1,10 @@
 //! The store on real SQLite files: schema, migrations, reopening.
 
-use hookscope::model::{NewDelivery, Response};
+use hookscope::model::NewDelivery;
 use hookscope::store::{Durability, ListFilter, SCHEMA_VERSION, Store, StoreConfig, UNSEARCHED_CAP, WAL_KEEP};
 
 fn delivery(path: &str, body: &[u8]) -> NewDelivery {
-    NewDelivery {
-        received_at_us: 1_700_000_000_000_000,
-        method: "POST".into(),
-        path: path.into(),
-        query: None,
-        http_version: "HTTP/1.1".into(),
-        remote_addr: Some("127.0.0.1:1".into()),
-        headers: b"Content-Type: application/json\r\n".to_vec(),
-        body: body.to_vec(),
-        body_size: body.len() as u64,
-        truncated: false,
-        content_type: Some("application/json".into()),
-        duration_us: 5,
-        response: Response::Ack { status: 200 },
-    }
+    crate::support::new_delivery(path, b"Content-Type: application/json\r\n", body, "application/json")
 }
 
 #[test]
@@ -204,4 +190,34 @@ async fn a_search_that_outruns_the_indexer_counts_what_it_could_not_search() {
     }
     let plain = store.list(ListFilter { limit: 10, ..Default::default() }).await.unwrap();
     assert_eq!(plain.unsearched, None, "only full-text searches report it");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_search_index_of_another_version_is_rebuilt_private() {
+    use hookscope::store::{INDEX_VERSION, search_path};
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v.db");
+    let store = Store::open(StoreConfig::new(&path)).unwrap();
+    store.insert(delivery("/v", b"{\"word\":\"zebra\"}")).await.unwrap();
+    store.flush().await.unwrap();
+    drop(store);
+    let index = search_path(&path);
+    {
+        let conn = rusqlite::Connection::open(&index).unwrap();
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(version, INDEX_VERSION, "the index records its version");
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        // An older Hookscope left it readable by everyone.
+        std::fs::set_permissions(&index, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let store = Store::open(StoreConfig::new(&path)).unwrap();
+    store.flush().await.unwrap();
+    let conn = rusqlite::Connection::open(&index).unwrap();
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(version, INDEX_VERSION, "an index of another version is rebuilt");
+    let mode = std::fs::metadata(&index).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "and readable by its owner only");
+    let page = store.list(ListFilter { limit: 10, text: Some("zebra".into()), ..Default::default() }).await.unwrap();
+    assert_eq!(page.items.len(), 1, "the rebuilt index finds what the old one did");
 }

@@ -128,3 +128,22 @@ pub fn sample_event(n: usize) -> Vec<u8> {
     )
     .into_bytes()
 }
+
+/// A delivery as the capture listener would hand it to the store.
+pub fn new_delivery(path: &str, headers: &[u8], body: &[u8], content_type: &str) -> hookscope::model::NewDelivery {
+    hookscope::model::NewDelivery {
+        received_at_us: 1_700_000_000_000_000,
+        method: "POST".into(),
+        path: path.into(),
+        query: None,
+        http_version: "HTTP/1.1".into(),
+        remote_addr: Some("127.0.0.1:1".into()),
+        headers: headers.to_vec(),
+        body: body.to_vec(),
+        body_size: body.len() as u64,
+        truncated: false,
+        content_type: Some(content_type.into()),
+        duration_us: 5,
+        response: hookscope::model::Response::Ack { status: 200 },
+    }
+}
