@@ -17,6 +17,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10s}
 ROUNDS=${ROUNDS:-5}
+# The servers' startup lines would interleave with the table.
+export RUST_LOG=${RUST_LOG:-warn}
 target_dir=${CARGO_TARGET_DIR:-target}
 cargo build --release --quiet --bin hookscope --example bare_axum
 hookscope=${HOOKSCOPE_BIN:-$target_dir/release/hookscope}
