@@ -141,13 +141,32 @@ it('starts, takes a POST on its capture port, and shows the delivery and its bod
     });
     assert.match(endpoints, /No endpoints yet/, 'the endpoints command answers');
 
+    // The dialog is modal: close it before clicking anything else.
+    const [close] = await session.find('[data-testid="endpoints"] button[aria-label="Close"]');
+    await session.click(close);
+
+    // The window says where its control API is, and hands out a browser sign-in link.
+    assert.match(await session.textOf('[data-testid="api-url"]'), /^http:\/\/127\.0\.0\.1:\d+$/, 'the API address shows');
+    const [link] = await session.find('[data-testid="sign-in-link"]');
+    await session.click(link);
+    const said = await session.until('the sign-in link', async () => {
+      const text = await session.textOf('[data-testid="sign-in-link"]');
+      return text !== 'Copy browser link' && text;
+    });
+    assert.match(said, /Link copied|\/api\/login\?ticket=/, `a one-time link was made: ${said}`);
+
     if (process.env.HOOKSCOPE_SCREENSHOTS) {
       for (const s of SAMPLES(randomBytes)) await send(capture, s);
       const stripe = await session.until('the stripe row', async () => {
         const rows = await session.find('[data-testid="list"] .row');
-        return rows.length >= 30 && rows[0];
+        if (rows.length < 30) return false;
+        for (const row of rows) if ((await session.text(row)).includes('/stripe/webhook')) return row;
+        return false;
       });
       await session.click(stripe);
+      // The test left the Signature tab open; the picture shows the body.
+      const [bodyTab] = await session.find('[data-tab="body"]');
+      await session.click(bodyTab);
       await session.until('its body', async () => (await session.find('[data-testid="json-pretty"]')).length > 0);
       await new Promise((r) => setTimeout(r, 500));
       await shoot(session, 'desktop-webdriver.png');
