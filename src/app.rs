@@ -32,8 +32,11 @@ pub struct ServeConfig {
     pub store: StoreConfig,
     /// Origins besides the API's own that may call the API (e.g. a webview).
     pub extra_origins: Vec<String>,
-    /// The install's API token, created on first run.
+    /// The install's API token, created on first run. Its folder (the data
+    /// folder) is made private.
     pub token_path: PathBuf,
+    /// How long a control API client may take to send a request head.
+    pub api_header_timeout: std::time::Duration,
 }
 
 impl ServeConfig {
@@ -44,6 +47,7 @@ impl ServeConfig {
             store: StoreConfig::new(db),
             extra_origins: Vec::new(),
             token_path: home_dir().join("token"),
+            api_header_timeout: std::time::Duration::from_secs(10),
         }
     }
 }
@@ -172,6 +176,10 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
         return Err(Error::AlreadyRunning { pid: other.pid, api_url: other.api_url });
     }
     let token = load_or_create_token(&config.token_path)?;
+    // Tightens what an older version (or a umask) left readable by others.
+    if let Some(dir) = config.token_path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        crate::fsutil::private_dir(dir).map_err(|e| Error::io(format!("securing {}", dir.display()), e))?;
+    }
     let store = Store::open(config.store.clone())?;
     let capture = capture::listen(store.clone(), config.capture.clone()).await?;
     let listener = tokio::net::TcpListener::bind(config.api_addr)
@@ -187,7 +195,7 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
     };
     let auth = Arc::new(Auth::new(token, api_addr, &config.extra_origins));
     let api = Api::new(store, info.clone()).with_auth(auth.clone());
-    let api_server = serve_api(listener, crate::api::router(api.clone(), auth.clone()))?;
+    let api_server = serve_api(listener, crate::api::router(api.clone(), auth.clone()), config.api_header_timeout)?;
     let instance = Instance::record(&instance_path(&config.store.path), &info);
     tracing::info!(capture = %info.capture_url, api = ?info.api_url, db = %info.database, "started");
     Ok(Running { api, auth, capture, api_server, _instance: instance })

@@ -4,9 +4,18 @@
 use std::io::{self, Write as _};
 use std::path::Path;
 
-/// Creates `dir` (and its parents) if needed, and makes `dir` itself private.
+/// Creates `dir` (and its parents) if needed, and makes `dir` itself private
+/// — unless it is a shared sticky folder such as `/tmp` (`HOOKSCOPE_HOME=/tmp`
+/// must not lock everyone else out of it).
 pub fn private_dir(dir: &Path) -> io::Result<()> {
     std::fs::create_dir_all(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        if std::fs::metadata(dir)?.permissions().mode() & 0o1000 != 0 {
+            return Ok(());
+        }
+    }
     restrict(dir, 0o700)
 }
 

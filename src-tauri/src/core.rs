@@ -79,7 +79,7 @@ impl Core {
             let _ = std::fs::create_dir_all(dir);
         }
         if let Ok(json) = serde_json::to_vec_pretty(&settings) {
-            let _ = std::fs::write(&self.settings_path, json);
+            let _ = hookscope::fsutil::write_private(&self.settings_path, &json);
         }
     }
 

@@ -397,14 +397,34 @@ fn problem(status: StatusCode, code: &str, message: &str) -> Response {
 pub type ApiServer = ServerHandle;
 
 /// Serves `app` on an already bound listener (bound first so that the Host
-/// check can know the real port when the config asked for port 0).
-pub fn serve_api(listener: TcpListener, app: Router) -> crate::Result<ApiServer> {
+/// check can know the real port when the config asked for port 0). hyper is
+/// driven directly, as on the capture port, for its header-read timeout.
+/// `header_timeout`: how long a client may take to send a request head (a
+/// local process must not hold sockets open with heads it never finishes).
+pub fn serve_api(listener: TcpListener, app: Router, header_timeout: std::time::Duration) -> crate::Result<ApiServer> {
     let local_addr = listener.local_addr().map_err(|e| Error::io("reading the API address", e))?;
     Ok(ServerHandle::spawn(local_addr, |mut stopped| async move {
-        let _ = axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = stopped.changed().await;
-            })
-            .await;
+        let mut http = hyper::server::conn::http1::Builder::new();
+        http.timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(header_timeout);
+        loop {
+            let stream = tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok((stream, _)) => stream,
+                    Err(_) => { tokio::time::sleep(std::time::Duration::from_millis(50)).await; continue; }
+                },
+                _ = stopped.changed() => return,
+            };
+            let service = hyper_util::service::TowerToHyperService::new(app.clone());
+            let conn = http.serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            let mut stopped = stopped.clone();
+            tokio::spawn(async move {
+                let mut conn = std::pin::pin!(conn);
+                tokio::select! {
+                    _ = conn.as_mut() => {}
+                    // Long-lived streams (SSE) end when the API stops.
+                    _ = stopped.changed() => conn.as_mut().graceful_shutdown(),
+                }
+            });
+        }
     }))
 }

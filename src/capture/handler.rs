@@ -6,6 +6,7 @@
 use std::borrow::Cow;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::body::Body;
@@ -31,11 +32,52 @@ const RETRY_AFTER_SECS: &str = "5";
 /// too, as hyper ends the body there.
 const LINGER_MAX_BYTES: u64 = 64 * 1024 * 1024;
 
+/// What a buffer reserves up front, whatever length is declared: memory
+/// follows the bytes that actually arrive, so a sender that declares 25 MiB
+/// and sends nothing costs next to nothing.
+const INITIAL_RESERVE: u64 = 64 * 1024;
+
 enum BodyRead {
     Complete(Vec<u8>),
-    TooLarge { kept: Vec<u8>, size: u64 },
+    TooLarge {
+        kept: Vec<u8>,
+        size: u64,
+    },
     TimedOut(Vec<u8>),
     Broken(Vec<u8>),
+    /// Body bytes held across all requests reached their cap.
+    Overloaded,
+}
+
+/// This request's share of the body bytes held in memory across requests;
+/// given back when the request is done.
+pub(super) struct InFlight<'a> {
+    total: &'a AtomicU64,
+    cap: u64,
+    mine: u64,
+}
+
+impl<'a> InFlight<'a> {
+    pub(super) fn new(total: &'a AtomicU64, cap: u64) -> Self {
+        InFlight { total, cap, mine: 0 }
+    }
+
+    /// Counts `n` more bytes; false (counting nothing) when that would pass the cap.
+    fn take(&mut self, n: u64) -> bool {
+        let before = self.total.fetch_add(n, Ordering::Relaxed);
+        if before + n > self.cap {
+            self.total.fetch_sub(n, Ordering::Relaxed);
+            return false;
+        }
+        self.mine += n;
+        true
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.total.fetch_sub(self.mine, Ordering::Relaxed);
+    }
 }
 
 pub(super) async fn capture(State(state): State<Arc<CaptureState>>, req: Request) -> Response {
@@ -52,15 +94,22 @@ pub(super) async fn capture(State(state): State<Arc<CaptureState>>, req: Request
 
     let config = &state.config;
     let declared = parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    // A client that waits for `100 Continue` before sending a body we would
+    // refuse must not be invited to send it.
+    let expects_continue =
+        parts.headers.get(header::EXPECT).is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
+    let mut inflight = InFlight::new(&state.inflight, config.max_inflight_bytes);
     let mut buf = Vec::new();
-    let read = read_body(&mut incoming, config.max_body, declared, &mut buf);
+    let read = read_body(&mut incoming, config.max_body, declared, expects_continue, &mut inflight, &mut buf);
     let outcome = match tokio::time::timeout(config.body_timeout, read).await {
         Ok(outcome) => outcome,
         Err(_) => BodyRead::TimedOut(std::mem::take(&mut buf)),
     };
     // Only a refused oversize body is still on the wire and worth draining; a
     // timed-out or broken one is not coming.
-    let leftover = matches!(outcome, BodyRead::TooLarge { .. }).then_some(incoming);
+    let too_large = matches!(outcome, BodyRead::TooLarge { .. });
+    // With `Expect: 100-continue` nothing was invited, so nothing is drained.
+    let leftover = (too_large && !expects_continue).then_some(incoming);
     if let Some(tap) = &tap
         && let Ok(mut tap) = tap.lock()
     {
@@ -86,6 +135,8 @@ pub(super) async fn capture(State(state): State<Arc<CaptureState>>, req: Request
             let n = b.len() as u64;
             (b, n, true, Some(refusal(StatusCode::BAD_REQUEST, "incomplete request body\n".into())))
         }
+        // Nothing was kept, so nothing is stored: the sender is told to retry.
+        BodyRead::Overloaded => return overloaded(),
     };
 
     let delivery = NewDelivery {
@@ -159,8 +210,19 @@ async fn linger(mut rest: Body, idle: Duration, total: Duration) {
     let _ = tokio::time::timeout(total, drain).await;
 }
 
-async fn read_body(body: &mut Body, max: u64, declared: Option<u64>, buf: &mut Vec<u8>) -> BodyRead {
+async fn read_body(
+    body: &mut Body,
+    max: u64,
+    declared: Option<u64>,
+    expects_continue: bool,
+    inflight: &mut InFlight<'_>,
+    buf: &mut Vec<u8>,
+) -> BodyRead {
     if let Some(size) = declared.filter(|&n| n > max) {
+        if expects_continue {
+            // Reading would send `100 Continue`; refuse on the head alone.
+            return BodyRead::TooLarge { kept: Vec::new(), size };
+        }
         // Don't take in what we will refuse; keep its start for the record.
         while buf.len() < TRUNCATED_KEEP {
             match body.frame().await {
@@ -176,13 +238,16 @@ async fn read_body(body: &mut Body, max: u64, declared: Option<u64>, buf: &mut V
         return BodyRead::TooLarge { kept: std::mem::take(buf), size };
     }
     if let Some(n) = declared {
-        buf.reserve_exact(n as usize);
+        buf.reserve(n.min(INITIAL_RESERVE) as usize);
     }
     while let Some(frame) = body.frame().await {
         let Ok(frame) = frame else {
             return BodyRead::Broken(std::mem::take(buf));
         };
         let Some(data) = frame.data_ref() else { continue };
+        if !inflight.take(data.len() as u64) {
+            return BodyRead::Overloaded;
+        }
         if (buf.len() + data.len()) as u64 > max {
             let size = (buf.len() + data.len()) as u64;
             if buf.len() < TRUNCATED_KEEP {
@@ -205,6 +270,12 @@ fn refusal(status: StatusCode, body: String) -> Refusal {
         Header::new("connection", "close"),
     ];
     (status, headers, body)
+}
+
+fn overloaded() -> Response {
+    let mut resp = unavailable("too many bodies in flight");
+    resp.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+    resp
 }
 
 fn unavailable(reason: &str) -> Response {

@@ -44,6 +44,12 @@ pub struct CaptureConfig {
     /// After a 413, how long the sender may pause while that rest is drained;
     /// one that stalled is cut off (nginx's `lingering_timeout` default).
     pub linger_idle: Duration,
+    /// Connections served at once; beyond them a new one gets `503` with
+    /// `Retry-After` and is closed, and those already open keep being served.
+    pub max_connections: usize,
+    /// Body bytes held in memory across all requests still being read; a
+    /// chunk past it gets `503` with `Retry-After`.
+    pub max_inflight_bytes: u64,
 }
 
 impl Default for CaptureConfig {
@@ -58,6 +64,8 @@ impl Default for CaptureConfig {
             max_headers: 100,
             linger_timeout: Duration::from_secs(30),
             linger_idle: Duration::from_secs(5),
+            max_connections: 4096,
+            max_inflight_bytes: 512 * 1024 * 1024,
         }
     }
 }
@@ -65,11 +73,14 @@ impl Default for CaptureConfig {
 pub(crate) struct CaptureState {
     pub store: Store,
     pub config: CaptureConfig,
+    /// Body bytes held by requests being read (see `max_inflight_bytes`).
+    pub inflight: std::sync::atomic::AtomicU64,
 }
 
 /// The capture service without a socket, for tests (`tower::ServiceExt::oneshot`).
 pub fn router(store: Store, config: CaptureConfig) -> Router {
-    Router::new().fallback(handler::capture).with_state(Arc::new(CaptureState { store, config }))
+    let state = CaptureState { store, config, inflight: std::sync::atomic::AtomicU64::new(0) };
+    Router::new().fallback(handler::capture).with_state(Arc::new(state))
 }
 
 /// A running capture listener; dropping it (or `shutdown`) stops accepting.
@@ -90,6 +101,7 @@ async fn accept_loop(listener: TcpListener, app: Router, config: CaptureConfig, 
         .header_read_timeout(config.header_timeout)
         .max_headers(config.max_headers)
         .max_buf_size(tap::MAX_HEAD);
+    let slots = Arc::new(tokio::sync::Semaphore::new(config.max_connections));
     loop {
         let (stream, remote) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -100,6 +112,10 @@ async fn accept_loop(listener: TcpListener, app: Router, config: CaptureConfig, 
             _ = stopped.changed() => return,
         };
         let _ = stream.set_nodelay(true);
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            tokio::spawn(turn_away(stream));
+            continue;
+        };
         let tap = tap::SharedTap::default();
         let io = TokioIo::new(tap::TapIo::new(stream, tap.clone()));
         let app = app.clone();
@@ -112,6 +128,23 @@ async fn accept_loop(listener: TcpListener, app: Router, config: CaptureConfig, 
         tokio::spawn(async move {
             // A client that goes away mid-request is not an error worth a log line.
             let _ = conn.await;
+            drop(slot);
         });
     }
+}
+
+/// Answers a connection over the cap with a `503` and closes it, without
+/// reading its request: a sender retries later, and nothing was acknowledged.
+async fn turn_away(mut stream: tokio::net::TcpStream) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\nConnection: close\r\n\
+        Content-Type: text/plain; charset=utf-8\r\nContent-Length: 42\r\n\r\nHookscope is busy (too many connections).\n";
+    let _ = tokio::time::timeout(Duration::from_secs(2), async {
+        let _ = stream.write_all(BUSY).await;
+        let _ = stream.shutdown().await;
+        // Read what the sender wrote, so closing does not reset the answer away.
+        let mut sink = [0u8; 4096];
+        while matches!(stream.read(&mut sink).await, Ok(n) if n > 0) {}
+    })
+    .await;
 }

@@ -24,8 +24,8 @@ use tokio::sync::{Semaphore, oneshot, watch};
 pub use checkpoint::KEEP as WAL_KEEP;
 pub use deliveries::{ListFilter, MAX_PAGE, Page, StatusFilter, UNSEARCHED_CAP};
 pub use migrate::SCHEMA_VERSION;
-pub use search::{INDEX_VERSION, search_path};
 pub use readers::Readers;
+pub use search::{INDEX_VERSION, search_path};
 pub use stats::Stats;
 
 use crate::error::{Error, Result};

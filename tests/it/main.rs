@@ -5,6 +5,7 @@ mod api;
 mod capture;
 mod cli;
 mod crash;
+mod hostile;
 mod router;
 mod signature;
 mod store;

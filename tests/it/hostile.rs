@@ -1,0 +1,193 @@
+//! A hostile client on the public capture port, and another local process on
+//! the control API: the server's memory stays bounded, others are still
+//! served, refusals are honest, and what Hookscope writes stays private.
+
+use std::io::{BufRead, BufReader};
+use std::os::unix::fs::PermissionsExt as _;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::TcpStream;
+
+use crate::support::{Harness, raw_request, read_response};
+
+/// `hookscope serve` in its own process, so its memory can be read alone.
+struct Served {
+    child: std::process::Child,
+    capture: std::net::SocketAddr,
+    _dir: tempfile::TempDir,
+}
+
+impl Served {
+    fn start() -> Served {
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_hookscope"))
+            .args(["serve", "--capture", "127.0.0.1:0", "--api", "127.0.0.1:0", "--db"])
+            .arg(dir.path().join("h.db"))
+            .env("HOOKSCOPE_HOME", dir.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("serve starts");
+        let capture = BufReader::new(child.stdout.take().unwrap())
+            .lines()
+            .map_while(Result::ok)
+            .find_map(|l| l.strip_prefix("Capture").map(|r| r.split_whitespace().next().unwrap().to_owned()))
+            .expect("serve prints its capture URL");
+        let capture = capture.trim_start_matches("http://").parse().unwrap();
+        Served { child, capture, _dir: dir }
+    }
+
+    fn rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .unwrap()
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn declared_but_unsent_bodies_cost_no_memory_and_others_are_served() {
+    let served = Served::start();
+    // Warm up: the first requests grow pools that are not per connection.
+    for _ in 0..20 {
+        let (status, _, _) =
+            raw_request(served.capture, b"POST /warm HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi").await;
+        assert_eq!(status, 200);
+    }
+    let before = served.rss_kib();
+    let mut idle = Vec::new();
+    for i in 0..200 {
+        let mut s = TcpStream::connect(served.capture).await.unwrap();
+        // 25 MiB, just under the limit, so it would be read; not one byte follows.
+        let head = format!("POST /declared/{i} HTTP/1.1\r\nHost: x\r\nContent-Length: 26214400\r\n\r\n");
+        s.write_all(head.as_bytes()).await.unwrap();
+        idle.push(s);
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let grown = served.rss_kib().saturating_sub(before);
+    eprintln!("200 declared-but-unsent bodies: +{} KiB resident", grown);
+    assert!(grown < 64 * 1024, "200 declared-but-unsent 25 MiB bodies must add < 64 MiB, added {} MiB", grown / 1024);
+    let (status, _, _) =
+        raw_request(served.capture, b"POST /other HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nok").await;
+    assert_eq!(status, 200, "others are still served");
+    drop(idle);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn past_the_connection_cap_a_sender_is_told_to_retry_and_the_rest_are_served() {
+    let h = Harness::start_with(|c| c.capture.max_connections = 4).await;
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        let mut s = TcpStream::connect(h.capture).await.unwrap();
+        s.write_all(b"POST /slow HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+        held.push(s);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let (status, head, _) =
+        raw_request(h.capture, b"POST /one-too-many HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi").await;
+    assert_eq!(status, 503, "over the cap: 503, not a hang or a reset");
+    assert!(head.to_ascii_lowercase().contains("retry-after:"), "with Retry-After: {head}");
+    held.pop();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let (status, _, _) =
+            raw_request(h.capture, b"POST /after HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi").await;
+        if status == 200 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "a freed slot serves again (got {status})");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    h.flush().await;
+    let listed = h.api_get("/api/deliveries").await;
+    let paths: Vec<&str> = listed["items"].as_array().unwrap().iter().map(|d| d["path"].as_str().unwrap()).collect();
+    assert!(!paths.contains(&"/one-too-many"), "a turned-away request is not stored: {paths:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_oversized_body_behind_expect_100_continue_is_refused_without_inviting_it() {
+    let h = Harness::start().await;
+    let mut s = TcpStream::connect(h.capture).await.unwrap();
+    s.write_all(b"POST /big HTTP/1.1\r\nHost: x\r\nContent-Length: 31457280\r\nExpect: 100-continue\r\n\r\n")
+        .await
+        .unwrap();
+    let (status, _, _) = read_response(&mut s).await;
+    assert_eq!(status, 413, "the first answer is the 413, never 100 Continue");
+    h.flush().await;
+    let listed = h.api_get("/api/deliveries").await;
+    assert_eq!(listed["items"][0]["status"], 413, "the refusal is recorded");
+    assert_eq!(listed["items"][0]["truncated"], true);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_control_api_closes_a_head_that_never_finishes() {
+    let h = Harness::start_with(|c| c.api_header_timeout = Duration::from_millis(300)).await;
+    let mut s = TcpStream::connect(h.api).await.unwrap();
+    s.write_all(b"GET /api/info HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+    let started = Instant::now();
+    let mut buf = [0u8; 1024];
+    // The server answers 408 or just closes; either way the socket ends.
+    loop {
+        match tokio::time::timeout(Duration::from_secs(5), s.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => break,
+            Ok(Ok(_)) => continue,
+            Err(_) => panic!("the unfinished head was held open for 5 s"),
+        }
+    }
+    assert!(started.elapsed() < Duration::from_secs(3), "closed after the header timeout");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn raw_bodies_are_served_inert() {
+    let h = Harness::start().await;
+    let id = h.post("/html", b"<script>alert(1)</script>".to_vec()).await.1.unwrap();
+    let resp =
+        h.http.get(h.api_url(&format!("/api/deliveries/{id}/body"))).bearer_auth(h.token()).send().await.unwrap();
+    let header = |name: &str| resp.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    assert_eq!(header("x-content-type-options").as_deref(), Some("nosniff"));
+    assert_eq!(header("content-disposition").as_deref(), Some("attachment"));
+    assert_eq!(header("content-security-policy").as_deref(), Some("sandbox"));
+    assert_eq!(header("content-type").as_deref(), Some("application/octet-stream"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_file_hookscope_writes_is_private() {
+    let h = Harness::start().await;
+    std::fs::set_permissions(h.dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    h.post("/p", b"secret words".to_vec()).await;
+    h.flush().await;
+    // A restart tightens what an older version left loose.
+    let db = h.db_path();
+    let dir = h.dir;
+    h.running.shutdown().await;
+    let h = Harness::start_with(|c| {
+        c.store.path = db.clone();
+        c.token_path = dir.path().join("token");
+    })
+    .await;
+    h.flush().await;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(dir.path()), 0o700, "the data folder");
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            assert_eq!(mode(&path), 0o600, "{} must be its owner's alone", path.display());
+        }
+    }
+}
