@@ -23,6 +23,13 @@ use crate::model::{self, Header, NewDelivery, push_header};
 /// sender tried and what it was sending.
 pub const TRUNCATED_KEEP: usize = 64 * 1024;
 
+/// The largest request head accepted: the request line and the header lines
+/// as parsed (`Name: value` and CRLF each). It sits under hyper's 64 KiB read
+/// buffer, which alone gave the same head a 200 or a 431 depending on how
+/// its bytes arrived (up to ~127 KiB got through); this one is checked on
+/// every request, so a head over it gets 431 every time.
+pub const MAX_HEAD_BYTES: usize = 60 * 1024;
+
 /// Seconds a sender should wait before retrying after a 503.
 const RETRY_AFTER_SECS: &str = "5";
 
@@ -86,10 +93,13 @@ pub(super) async fn capture(State(state): State<Arc<CaptureState>>, req: Request
     let remote_addr = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.to_string());
     let tap = req.extensions().get::<SharedTap>().cloned();
     let (parts, mut incoming) = req.into_parts();
+    if head_size(&parts) > MAX_HEAD_BYTES {
+        return head_too_large();
+    }
     let method = parts.method.as_str().to_owned();
     let head = tap.as_ref().and_then(|t| t.lock().ok()?.take());
     let headers = head
-        .and_then(|h| parse_head(&h, &method, &request_target(&parts.uri)))
+        .and_then(|h| parse_head(&h, &method, &request_target(&parts.uri), &parts.headers))
         .unwrap_or_else(|| headers_from_map(&parts.headers));
 
     let config = &state.config;
@@ -270,6 +280,22 @@ fn refusal(status: StatusCode, body: String) -> Refusal {
         Header::new("connection", "close"),
     ];
     (status, headers, body)
+}
+
+/// The head's size as parsed: request line and header lines with their CRLFs.
+fn head_size(parts: &axum::http::request::Parts) -> usize {
+    let line = parts.method.as_str().len() + request_target(&parts.uri).len() + " HTTP/1.1\r\n ".len();
+    line + parts.headers.iter().map(|(n, v)| n.as_str().len() + v.len() + 4).sum::<usize>() + 2
+}
+
+fn head_too_large() -> Response {
+    let body = format!("request header fields too large: the head may be at most {MAX_HEAD_BYTES} bytes\n");
+    (
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8"), (header::CONNECTION, "close")],
+        body,
+    )
+        .into_response()
 }
 
 fn overloaded() -> Response {

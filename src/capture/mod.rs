@@ -17,7 +17,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower::ServiceExt as _;
 
-pub use handler::TRUNCATED_KEEP;
+pub use handler::{MAX_HEAD_BYTES, TRUNCATED_KEEP};
 
 use crate::error::{Error, Result};
 use crate::store::Store;

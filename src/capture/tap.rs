@@ -73,16 +73,23 @@ fn find_head_end(buf: &[u8]) -> Option<usize> {
 }
 
 /// Parses a head and returns its header block (see `model::encode_headers`)
-/// if its request line is the one hyper parsed (otherwise the tap saw some
-/// other request).
-pub fn parse_head(head: &[u8], method: &str, target: &str) -> Option<Vec<u8>> {
+/// if it is the request hyper parsed: the same request line and exactly the
+/// same headers, in any order and case (otherwise the tap saw another
+/// request, or part of one, and the caller falls back to hyper's view).
+pub fn parse_head(head: &[u8], method: &str, target: &str, parsed: &axum::http::HeaderMap) -> Option<Vec<u8>> {
     let mut slots = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut req = httparse::Request::new(&mut slots);
     match req.parse(head) {
         Ok(httparse::Status::Complete(_)) => {}
         _ => return None,
     }
-    if req.method != Some(method) || req.path != Some(target) {
+    if req.method != Some(method) || req.path != Some(target) || req.headers.len() != parsed.len() {
+        return None;
+    }
+    // Every header the tap saw is one hyper parsed, and as many: the stored
+    // headers are the request's, never a neighbour's.
+    let agree = req.headers.iter().all(|h| parsed.get_all(h.name).iter().any(|v| v.as_bytes() == h.value));
+    if !agree {
         return None;
     }
     // About the head minus its request line, so one allocation does.
@@ -155,14 +162,35 @@ mod tests {
         tap.observe(b"POST /x?a=1 HTTP/1.1\r\nX-B: 1\r\nx-a: 2\r");
         tap.observe(b"\nX-B: 3\r\n\r\nbody bytes");
         let head = tap.take().expect("a complete head");
-        let block = parse_head(&head, "POST", "/x?a=1").expect("the head matches the request");
+        let parsed = map(&[("x-b", "1"), ("x-a", "2"), ("x-b", "3")]);
+        let block = parse_head(&head, "POST", "/x?a=1", &parsed).expect("the head matches the request");
         assert_eq!(block, b"X-B: 1\r\nx-a: 2\r\nX-B: 3\r\n", "order, case and repeats kept");
         tap.observe(b"GET / HTTP/1.1\r\n\r\n");
         assert!(tap.take().is_none(), "an unarmed tap ignores later bytes");
     }
 
+    fn map(pairs: &[(&'static str, &'static str)]) -> axum::http::HeaderMap {
+        let mut m = axum::http::HeaderMap::new();
+        for (n, v) in pairs {
+            m.append(*n, axum::http::HeaderValue::from_static(v));
+        }
+        m
+    }
+
     #[test]
     fn a_head_for_another_request_is_rejected() {
-        assert!(parse_head(b"GET /a HTTP/1.1\r\n\r\n", "GET", "/b").is_none(), "target must match");
+        let none = axum::http::HeaderMap::new();
+        assert!(parse_head(b"GET /a HTTP/1.1\r\n\r\n", "GET", "/b", &none).is_none(), "target must match");
+    }
+
+    #[rstest::rstest]
+    #[case::a_header_missing_from_the_tap(b"POST /x HTTP/1.1\r\nContent-Type: a\r\n\r\n".as_slice())]
+    #[case::another_value(b"POST /x HTTP/1.1\r\nHost: y\r\nContent-Type: a\r\n\r\n".as_slice())]
+    #[case::an_extra_header(b"POST /x HTTP/1.1\r\nHost: x\r\nContent-Type: a\r\nX-Extra: 1\r\n\r\n".as_slice())]
+    fn a_head_whose_headers_differ_from_the_parsed_ones_is_rejected(#[case] head: &[u8]) {
+        let parsed = map(&[("host", "x"), ("content-type", "a")]);
+        assert!(parse_head(head, "POST", "/x", &parsed).is_none(), "the tap's view must agree with the parser's");
+        let same = b"POST /x HTTP/1.1\r\ncontent-type: a\r\nHOST: x\r\n\r\n";
+        assert!(parse_head(same, "POST", "/x", &parsed).is_some(), "same headers in another order and case agree");
     }
 }

@@ -191,3 +191,122 @@ async fn every_file_hookscope_writes_is_private() {
         }
     }
 }
+
+/// Writes `bytes` in the given chunk sizes, each its own packet.
+async fn write_in_packets(s: &mut TcpStream, bytes: &[u8], cuts: &[usize]) {
+    s.set_nodelay(true).unwrap();
+    let mut at = 0;
+    for &cut in cuts.iter().chain(std::iter::once(&bytes.len())) {
+        let cut = cut.clamp(at, bytes.len());
+        if cut > at {
+            // A server that answered early (431) may close before the rest is written.
+            if s.write_all(&bytes[at..cut]).await.is_err() {
+                return;
+            }
+            let _ = s.flush().await;
+            tokio::time::sleep(Duration::from_millis(3)).await;
+        }
+        at = cut;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_head_size_cap_is_the_same_however_the_bytes_arrive() {
+    let h = Harness::start().await;
+    let cap = hookscope::capture::MAX_HEAD_BYTES;
+    for (size, want) in [(cap - 2048, 200), (cap + 1024, 431), (70 * 1024, 431), (100 * 1024, 431), (127 * 1024, 431)] {
+        for pattern in ["whole", "1k", "split"] {
+            // Many headers of 1 KiB, to the size wanted.
+            let mut head = format!("POST /cap/{size} HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n");
+            let mut i = 0;
+            while head.len() + 1100 < size {
+                head.push_str(&format!("X-Pad-{i}: {}\r\n", "p".repeat(1000)));
+                i += 1;
+            }
+            head.push_str("\r\nhi");
+            let cuts: Vec<usize> = match pattern {
+                "whole" => vec![],
+                "1k" => (1..head.len() / 1024 + 1).map(|k| k * 1024).collect(),
+                _ => vec![head.len() / 2],
+            };
+            let mut s = TcpStream::connect(h.capture).await.unwrap();
+            write_in_packets(&mut s, head.as_bytes(), &cuts).await;
+            let (status, _, _) = read_response(&mut s).await;
+            assert_eq!(status, want, "a {size}-byte head sent {pattern} must get {want}");
+        }
+    }
+    h.flush().await;
+    let stats = h.api_get("/api/stats").await;
+    assert_eq!(stats["count"], 3, "only the heads under the cap were stored (three arrivals of one)");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stored_headers_are_the_parsed_requests_whatever_the_packet_boundaries() {
+    let h = Harness::start().await;
+    // Pipelined requests, each with its own Host, a client header, and a
+    // content type; cut at pseudo-random places (a fixed seed: repeatable).
+    let mut seed: u64 = 0x5eed;
+    let mut next = move |n: usize| {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (seed >> 33) as usize % n.max(1)
+    };
+    let mut expected = Vec::new();
+    for round in 0..24 {
+        let mut stream = Vec::new();
+        let mut sent = Vec::new();
+        for r in 0..3 {
+            let path = format!("/split/{round}/{r}");
+            let headers = [
+                ("Host", format!("h{r}.example")),
+                ("X-Real-Client", format!("client-{round}-{r}")),
+                ("Content-Type", format!("application/x-{r}")),
+                ("X-Repeat", "a".to_owned()),
+                ("x-repeat", "b".to_owned()),
+            ];
+            stream.extend_from_slice(format!("POST {path} HTTP/1.1\r\n").as_bytes());
+            for (n, v) in &headers {
+                stream.extend_from_slice(format!("{n}: {v}\r\n").as_bytes());
+            }
+            stream.extend_from_slice(b"Content-Length: 4\r\n\r\nbody");
+            sent.push((path, headers));
+        }
+        // Cut right after a request ends, then inside the next head, and elsewhere.
+        let mut cuts: Vec<usize> = (0..4).map(|_| next(stream.len())).collect();
+        if let Some(end) = stream.windows(4).position(|w| w == b"body") {
+            cuts.push(end + 4);
+            cuts.push(end + 4 + next(30));
+        }
+        cuts.sort_unstable();
+        let mut s = TcpStream::connect(h.capture).await.unwrap();
+        write_in_packets(&mut s, &stream, &cuts).await;
+        // Pipelined answers may come in one read: count them in what arrives.
+        let mut answers = Vec::new();
+        let mut chunk = [0u8; 8192];
+        while answers.windows(15).filter(|w| w == b"HTTP/1.1 200 OK").count() < 3 {
+            let n = tokio::time::timeout(Duration::from_secs(5), s.read(&mut chunk)).await.unwrap().unwrap();
+            assert!(n > 0, "round {round} (cuts {cuts:?}): closed after {:?}", String::from_utf8_lossy(&answers));
+            answers.extend_from_slice(&chunk[..n]);
+        }
+        expected.extend(sent);
+    }
+    h.flush().await;
+    let page = h.api_get("/api/deliveries?limit=1000").await;
+    for (path, headers) in expected {
+        let row = page["items"].as_array().unwrap().iter().find(|d| d["path"] == path.as_str()).expect("stored");
+        let id = row["id"].as_str().unwrap();
+        let d = h.api_get(&format!("/api/deliveries/{id}?body=false")).await;
+        let mut stored: Vec<(String, String)> = d["headers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| (h["name"].as_str().unwrap().to_ascii_lowercase(), h["value"].as_str().unwrap().to_owned()))
+            .collect();
+        let mut want: Vec<(String, String)> =
+            headers.iter().map(|(n, v)| (n.to_ascii_lowercase(), v.clone())).collect();
+        want.push(("content-length".into(), "4".into()));
+        stored.sort();
+        want.sort();
+        assert_eq!(stored, want, "{path}: the stored headers are exactly the request's");
+        assert_eq!(d["content_type"], headers[2].1.as_str(), "{path}: the row's content type agrees with its headers");
+    }
+}
