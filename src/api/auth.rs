@@ -1,8 +1,19 @@
 //! Who may use the control API: whoever holds the install's token (as a
-//! bearer header, or as the HttpOnly cookie set by a one-time login URL), from
-//! a page served by this API itself. Host and Origin are checked so that a
-//! web page elsewhere cannot reach the API through DNS rebinding or a
-//! cross-site request, and no CORS headers are ever sent.
+//! bearer header: scripts, the CLI), or a browser session started by a
+//! one-time sign-in link, from a page served by this API itself. Host and
+//! Origin are checked so that a web page elsewhere cannot reach the API
+//! through DNS rebinding or a cross-site request, and no CORS headers are
+//! ever sent.
+//!
+//! The session cookie is not the token: it is a random id that lives in this
+//! process's memory (revoked by signing out or a restart), named after the
+//! API port (`hookscope_session_8788`) and scoped to `Path=/api`. Browsers do
+//! not isolate cookies by port, so it may still reach another local server
+//! under `/api/…` — including the capture port, where it would be stored as a
+//! header of a delivery — but there it is useless: it opens nothing but this
+//! instance's API, for as long as the session lives. Every cookie of that
+//! name is read, so a decoy set by another local page (with a longer `Path`,
+//! sent first) cannot sign the user out.
 
 use std::collections::HashSet;
 use std::net::SocketAddr;
@@ -14,7 +25,8 @@ use subtle::ConstantTimeEq as _;
 
 use crate::error::{Error, Result};
 
-pub const COOKIE: &str = "hookscope_token";
+/// The session cookie's name, before the API port.
+pub const COOKIE_PREFIX: &str = "hookscope_session_";
 
 /// Reads the install's token, creating it (mode 0600) on first run.
 pub fn load_or_create_token(path: &Path) -> Result<String> {
@@ -43,6 +55,9 @@ pub struct Auth {
     hosts: Vec<String>,
     origins: Vec<String>,
     tickets: Mutex<HashSet<String>>,
+    /// Live browser sessions (see the module's comment).
+    sessions: Mutex<HashSet<String>>,
+    cookie: String,
 }
 
 impl Auth {
@@ -57,7 +72,45 @@ impl Auth {
         });
         let mut origins: Vec<String> = hosts.iter().map(|h| format!("http://{h}")).collect();
         origins.extend(extra_origins.iter().cloned());
-        Auth { token, hosts, origins, tickets: Mutex::default() }
+        let cookie = format!("{COOKIE_PREFIX}{port}");
+        Auth { token, hosts, origins, tickets: Mutex::default(), sessions: Mutex::default(), cookie }
+    }
+
+    /// The session cookie's name for this instance.
+    pub fn cookie_name(&self) -> &str {
+        &self.cookie
+    }
+
+    /// Redeems a one-time ticket for a new session: the `Set-Cookie` value,
+    /// or `None` if the ticket was used or unknown.
+    pub fn sign_in(&self, ticket: &str) -> Result<Option<String>> {
+        if !self.redeem(ticket) {
+            return Ok(None);
+        }
+        let session = random_hex(32)?;
+        self.sessions.lock().map_err(|_| Error::StoreClosed)?.insert(session.clone());
+        Ok(Some(format!("{}={session}; HttpOnly; SameSite=Strict; Path=/api", self.cookie)))
+    }
+
+    /// Ends every session this request carries; the `Set-Cookie` that clears it.
+    pub fn sign_out(&self, headers: &HeaderMap) -> String {
+        if let Ok(mut sessions) = self.sessions.lock() {
+            for value in self.cookie_values(headers) {
+                sessions.remove(value);
+            }
+        }
+        format!("{}=; HttpOnly; SameSite=Strict; Path=/api; Max-Age=0", self.cookie)
+    }
+
+    /// Every value of this instance's session cookie in the request.
+    fn cookie_values<'h>(&self, headers: &'h HeaderMap) -> impl Iterator<Item = &'h str> {
+        let name = self.cookie.clone();
+        headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).filter_map(
+            move |kv| {
+                let (k, v) = kv.trim().split_once('=')?;
+                (k == name).then_some(v.trim())
+            },
+        )
     }
 
     pub fn token(&self) -> &str {
@@ -95,13 +148,11 @@ impl Auth {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim);
-        let cookie = headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .find_map(|kv| kv.trim().strip_prefix(COOKIE)?.strip_prefix('='));
-        [bearer, cookie].into_iter().flatten().any(|t| self.matches(t))
+        if bearer.is_some_and(|t| self.matches(t)) {
+            return true;
+        }
+        let Ok(sessions) = self.sessions.lock() else { return false };
+        self.cookie_values(headers).any(|v| sessions.contains(v))
     }
 
     fn matches(&self, candidate: &str) -> bool {

@@ -27,7 +27,7 @@ use utoipa::{IntoParams, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::auth::{Auth, COOKIE};
+use super::auth::{Auth, COOKIE_PREFIX};
 use super::{Api, CoreStatus, Info, InspectionReport, ListQuery, LiveEvent, ProviderInfo, SignInLink};
 use crate::error::{Error, ErrorBody};
 use crate::model::{DeliveryReply, DeliverySummary, EndpointJson};
@@ -63,7 +63,11 @@ impl utoipa::Modify for Security {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
-        components.add_security_scheme("cookie", SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(COOKIE))));
+        let session = ApiKeyValue::with_description(
+            format!("{COOKIE_PREFIX}<API port>"),
+            "A browser session, set by a one-time sign-in link (not the token)".to_owned(),
+        );
+        components.add_security_scheme("cookie", SecurityScheme::ApiKey(ApiKey::Cookie(session)));
     }
 }
 
@@ -82,6 +86,7 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(stats))
         .routes(routes!(events))
         .routes(routes!(sign_in_link))
+        .routes(routes!(sign_out))
 }
 
 /// The OpenAPI document of the control API, as `/api/openapi.json` serves it.
@@ -198,15 +203,37 @@ struct Ticket {
     ticket: String,
 }
 
-/// Redeems a one-time sign-in URL: sets the token as an HttpOnly cookie.
+/// Redeems a one-time sign-in URL: starts a browser session (an HttpOnly
+/// cookie that is not the token). A used or unknown link gets a page that
+/// says how to get a new one.
 #[utoipa::path(get, path = "/api/login", params(Ticket), tag = "session", security(()),
-    responses((status = 303, description = "Signed in; to the UI"), (status = 401, body = ErrorBody)))]
-async fn login(State(s): State<AppState>, Params(t): Params<Ticket>) -> Response {
-    if !s.auth.redeem(&t.ticket) {
-        return problem(StatusCode::UNAUTHORIZED, "ticket_used", "this sign-in link was already used or is unknown");
+    responses((status = 303, description = "Signed in; to the UI"),
+        (status = 401, content_type = "text/html", description = "The link was used or is unknown")))]
+async fn login(State(s): State<AppState>, Params(t): Params<Ticket>) -> Result<Response, ApiError> {
+    match s.auth.sign_in(&t.ticket)? {
+        Some(cookie) => Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response()),
+        None => Ok((
+            StatusCode::UNAUTHORIZED,
+            [
+                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                (header::CONTENT_SECURITY_POLICY, "default-src 'none'"),
+            ],
+            LINK_USED,
+        )
+            .into_response()),
     }
-    let cookie = format!("{COOKIE}={}; HttpOnly; SameSite=Strict; Path=/", s.auth.token());
-    ([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response()
+}
+
+const LINK_USED: &str = "<!doctype html><meta charset=utf-8><title>Hookscope: sign-in link used</title>\
+<body style=\"font:15px system-ui;margin:3em\"><h1 style=\"font-size:18px\">This sign-in link was already used</h1>\
+<p>Each link signs one browser in, once. For a new one, run <code>hookscope open</code> in a terminal \
+(or use <b>Copy browser link</b> in the desktop app), then open the link it prints.</p>";
+
+/// Ends this browser's session.
+#[utoipa::path(delete, path = "/api/session", tag = "session", responses((status = 204)))]
+async fn sign_out(State(s): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+    let cookie = s.auth.sign_out(&headers);
+    (StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response()
 }
 
 /// A fresh one-time sign-in link for a browser (each works once).

@@ -59,6 +59,36 @@ async fn a_one_time_login_url_sets_an_http_only_cookie_once() {
     assert_eq!(with_cookie.status().as_u16(), 200, "the cookie authorises API calls");
     let again = no_redirect.get(h.api_url(&path)).send().await.unwrap();
     assert_eq!(again.status().as_u16(), 401, "a used ticket does not work twice");
+    let page = again.text().await.unwrap();
+    assert!(page.contains("hookscope open"), "a used link says how to get a new one, not raw JSON: {page}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_browser_session_is_not_the_token_survives_decoys_and_can_end() {
+    let h = Harness::start().await;
+    let client = reqwest::Client::builder().no_proxy().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let signed_in = client.get(h.api_url(&h.running.auth.login_path().unwrap())).send().await.unwrap();
+    let set = signed_in.headers().get("set-cookie").unwrap().to_str().unwrap().to_owned();
+    let pair = set.split(';').next().unwrap().to_owned();
+    let (name, value) = pair.split_once('=').unwrap();
+    assert_eq!(name, format!("hookscope_session_{}", h.api.port()), "named after the API port");
+    assert_ne!(value, h.token(), "the session is not the install's token");
+    assert!(set.contains("Path=/api"), "scoped to the API's paths: {set}");
+    let get = |cookie: String| {
+        let (client, url) = (client.clone(), h.api_url("/api/info"));
+        async move { client.get(url).header("cookie", cookie).send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(get(pair.clone()).await, 200, "the session opens the API");
+    assert_eq!(get(format!("{name}={}", h.token())).await, 401, "the token is not a session value");
+    assert_eq!(get(format!("hookscope_token={}", h.token())).await, 401, "the old token cookie no longer signs in");
+    // Another local page set a cookie of the same name with a longer Path: the
+    // browser sends it first. Every value of the name is read.
+    assert_eq!(get(format!("{name}=decoy; {pair}")).await, 200, "a decoy does not sign the user out");
+    // Signing out ends the session.
+    let out = client.delete(h.api_url("/api/session")).header("cookie", &pair).send().await.unwrap();
+    assert_eq!(out.status().as_u16(), 204);
+    assert!(out.headers().get("set-cookie").unwrap().to_str().unwrap().contains("Max-Age=0"), "the cookie is cleared");
+    assert_eq!(get(pair).await, 401, "an ended session opens nothing");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -204,7 +204,18 @@ class BrowserBackend implements Backend {
     });
     source.addEventListener('error', () => {
       broken = true;
-      onStatus({ state: 'failed', code: 'offline', message: 'Lost the connection to Hookscope; retrying…', capture_port: 0 });
+      // Signed out (a restart ends sessions) is not the same as unreachable: ask.
+      void this.status().then((status) =>
+        onStatus(
+          status.state === 'failed'
+            ? { state: 'failed', code: 'offline', message: 'Lost the connection to Hookscope; retrying…', capture_port: 0 }
+            : status,
+        ),
+      );
+      if (source.readyState === EventSource.CLOSED) {
+        // A 401 ends an EventSource for good; it is reopened once signed in again.
+        source.close();
+      }
     });
     return () => source.close();
   }
