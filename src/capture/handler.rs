@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use http_body_util::BodyExt as _;
 
 use super::CaptureState;
-use super::tap::{SharedTap, parse_head};
+use super::tap::SharedTap;
 use crate::model::{self, Header, NewDelivery, push_header};
 
 /// How much of an oversized or broken body is kept, so the user sees the
@@ -97,9 +97,10 @@ pub(super) async fn capture(State(state): State<Arc<CaptureState>>, req: Request
         return head_too_large();
     }
     let method = parts.method.as_str().to_owned();
-    let head = tap.as_ref().and_then(|t| t.lock().ok()?.take());
-    let headers = head
-        .and_then(|h| parse_head(&h, &method, &request_target(&parts.uri), &parts.headers))
+    let target = request_target(&parts.uri);
+    let headers = tap
+        .as_ref()
+        .and_then(|t| t.lock().ok()?.take(&method, &target, &parts.headers))
         .unwrap_or_else(|| headers_from_map(&parts.headers));
 
     let config = &state.config;
@@ -120,11 +121,6 @@ pub(super) async fn capture(State(state): State<Arc<CaptureState>>, req: Request
     let too_large = matches!(outcome, BodyRead::TooLarge { .. });
     // With `Expect: 100-continue` nothing was invited, so nothing is drained.
     let leftover = (too_large && !expects_continue).then_some(incoming);
-    if let Some(tap) = &tap
-        && let Ok(mut tap) = tap.lock()
-    {
-        tap.rearm();
-    }
 
     let (body, body_size, truncated, planned) = match outcome {
         BodyRead::Complete(b) => {

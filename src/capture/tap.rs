@@ -1,13 +1,13 @@
 //! Recovers each request's header block exactly as it arrived. hyper's
 //! `HeaderMap` groups repeated names together and lowercases them; a webhook
 //! inspector has to show headers in arrival order with their original case.
-//! So the connection's reads pass through a tap that keeps the bytes of the
-//! current request head, and the handler parses them with `httparse`.
-//!
-//! It is best-effort by design: the handler re-arms the tap once it has read
-//! the body; if a client pipelines requests the tap may miss a head, which the
-//! handler detects (method/target mismatch) and then falls back to hyper's
-//! view of the headers.
+//! So the connection's reads pass through a tap that keeps the bytes read
+//! since the last head it handed out (the tail of them, bounded), and the
+//! handler asks it for the head of the request hyper just parsed: the first
+//! head in those bytes with the same request line whose headers agree exactly
+//! with hyper's. Pipelined requests that hyper read ahead are found there
+//! too. When none agrees (a head the tap never saw whole), the handler falls
+//! back to hyper's view of the headers.
 
 use std::io;
 use std::pin::Pin;
@@ -18,58 +18,74 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use crate::model::push_header;
 
-/// The largest head kept; hyper refuses larger ones anyway.
+/// The largest head kept; larger ones are refused (see `MAX_HEAD_BYTES`).
 pub const MAX_HEAD: usize = 64 * 1024;
 const MAX_HEADERS: usize = 128;
-
-#[derive(Default)]
-enum State {
-    #[default]
-    Collecting,
-    Complete,
-    Idle,
-}
+/// Bytes kept while a body streams through: enough for the head that
+/// follows it, never the body itself.
+const WINDOW: usize = 2 * MAX_HEAD;
 
 #[derive(Default)]
 pub struct HeadTap {
+    /// Bytes read since the last head handed out, the newest `WINDOW` to
+    /// `2 * WINDOW` of them.
     buf: Vec<u8>,
-    state: State,
 }
 
 pub type SharedTap = Arc<Mutex<HeadTap>>;
 
 impl HeadTap {
     fn observe(&mut self, bytes: &[u8]) {
-        if !matches!(self.state, State::Collecting) {
-            return;
-        }
-        let searched_from = self.buf.len().saturating_sub(3);
         self.buf.extend_from_slice(bytes);
-        if let Some(end) = find_head_end(&self.buf[searched_from..]) {
-            self.buf.truncate(searched_from + end);
-            self.state = State::Complete;
-        } else if self.buf.len() > MAX_HEAD {
-            self.buf.clear();
-            self.state = State::Idle;
+        if self.buf.len() > 2 * WINDOW {
+            let cut = self.buf.len() - WINDOW;
+            self.buf.drain(..cut);
         }
     }
 
-    /// Takes the completed head, if the tap saw one.
-    pub fn take(&mut self) -> Option<Vec<u8>> {
-        let head = matches!(self.state, State::Complete).then(|| std::mem::take(&mut self.buf));
-        self.state = State::Idle;
-        head
-    }
-
-    /// Starts watching for the next request's head.
-    pub fn rearm(&mut self) {
-        self.buf.clear();
-        self.state = State::Collecting;
+    /// The header block of the request hyper parsed as `method target` with
+    /// `parsed` headers, if the tap holds its head; the bytes up to that
+    /// head's end are then let go.
+    pub fn take(&mut self, method: &str, target: &str, parsed: &axum::http::HeaderMap) -> Option<Vec<u8>> {
+        let line = format!("{method} {target} HTTP/1.");
+        let mut from = 0;
+        while let Some(at) = find(&self.buf[from..], line.as_bytes()) {
+            let start = from + at;
+            // A pipelined head follows its predecessor's body directly, so a
+            // match may start anywhere; one inside a body will not agree with
+            // the parsed headers (or agree exactly, which is harmless).
+            if let Some(end) = find_head_end(&self.buf[start..])
+                && let Some(block) = parse_head(&self.buf[start..start + end], method, target, parsed)
+            {
+                self.buf.drain(..start + end);
+                return Some(block);
+            }
+            from = start + 1;
+        }
+        None
     }
 }
 
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Where a head ends: after its empty line, CRLF or (as httparse also
+/// accepts) a bare LF.
 fn find_head_end(buf: &[u8]) -> Option<usize> {
-    buf.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4)
+    let mut i = 0;
+    while let Some(nl) = buf[i..].iter().position(|&b| b == b'\n') {
+        let after = i + nl + 1;
+        match buf.get(after..) {
+            Some([b'\n', ..]) => return Some(after + 1),
+            Some([b'\r', b'\n', ..]) => return Some(after + 2),
+            _ => i = after,
+        }
+        if i >= buf.len() {
+            break;
+        }
+    }
+    None
 }
 
 /// Parses a head and returns its header block (see `model::encode_headers`)
@@ -156,25 +172,53 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for TapIo<S> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_head_split_across_reads_is_found_and_parsed_in_order() {
-        let mut tap = HeadTap::default();
-        tap.observe(b"POST /x?a=1 HTTP/1.1\r\nX-B: 1\r\nx-a: 2\r");
-        tap.observe(b"\nX-B: 3\r\n\r\nbody bytes");
-        let head = tap.take().expect("a complete head");
-        let parsed = map(&[("x-b", "1"), ("x-a", "2"), ("x-b", "3")]);
-        let block = parse_head(&head, "POST", "/x?a=1", &parsed).expect("the head matches the request");
-        assert_eq!(block, b"X-B: 1\r\nx-a: 2\r\nX-B: 3\r\n", "order, case and repeats kept");
-        tap.observe(b"GET / HTTP/1.1\r\n\r\n");
-        assert!(tap.take().is_none(), "an unarmed tap ignores later bytes");
-    }
-
     fn map(pairs: &[(&'static str, &'static str)]) -> axum::http::HeaderMap {
         let mut m = axum::http::HeaderMap::new();
         for (n, v) in pairs {
             m.append(*n, axum::http::HeaderValue::from_static(v));
         }
         m
+    }
+
+    #[test]
+    fn a_head_split_across_reads_is_found_and_parsed_in_order() {
+        let mut tap = HeadTap::default();
+        tap.observe(b"POST /x?a=1 HTTP/1.1\r\nX-B: 1\r\nx-a: 2\r");
+        tap.observe(b"\nX-B: 3\r\n\r\nbody bytes");
+        let parsed = map(&[("x-b", "1"), ("x-a", "2"), ("x-b", "3")]);
+        let block = tap.take("POST", "/x?a=1", &parsed).expect("the head matches the request");
+        assert_eq!(block, b"X-B: 1\r\nx-a: 2\r\nX-B: 3\r\n", "order, case and repeats kept");
+        assert!(tap.take("POST", "/x?a=1", &parsed).is_none(), "a head is handed out once");
+    }
+
+    #[test]
+    fn pipelined_heads_read_ahead_are_each_found_after_a_body() {
+        let mut tap = HeadTap::default();
+        tap.observe(
+            b"POST /1 HTTP/1.1\r\nX-A: 1\r\nContent-Length: 4\r\n\r\nbodyPOST /2 HTTP/1.1\r\nX-A: 2\r\nx-Z: z\r\n",
+        );
+        tap.observe(b"Content-Length: 0\r\n\r\n");
+        let first = tap.take("POST", "/1", &map(&[("x-a", "1"), ("content-length", "4")])).unwrap();
+        assert_eq!(first, b"X-A: 1\r\nContent-Length: 4\r\n");
+        let second = tap.take("POST", "/2", &map(&[("x-a", "2"), ("x-z", "z"), ("content-length", "0")])).unwrap();
+        assert_eq!(second, b"X-A: 2\r\nx-Z: z\r\nContent-Length: 0\r\n", "the read-ahead head keeps its case");
+    }
+
+    #[test]
+    fn a_bare_lf_head_is_found() {
+        let mut tap = HeadTap::default();
+        tap.observe(b"GET /lf HTTP/1.1\nX-Case: Kept\nx-b: 2\n\n");
+        let block = tap.take("GET", "/lf", &map(&[("x-case", "Kept"), ("x-b", "2")])).unwrap();
+        assert_eq!(block, b"X-Case: Kept\r\nx-b: 2\r\n");
+    }
+
+    #[test]
+    fn a_body_that_streams_through_is_not_kept() {
+        let mut tap = HeadTap::default();
+        for _ in 0..100 {
+            tap.observe(&[b'x'; 16 * 1024]);
+        }
+        assert!(tap.buf.len() <= 2 * WINDOW, "the tap holds a bounded tail, not the body");
     }
 
     #[test]
