@@ -118,6 +118,12 @@ pub(super) async fn capture(State(state): State<Arc<CaptureState>>, req: Request
     };
     // Only a refused oversize body is still on the wire and worth draining; a
     // timed-out or broken one is not coming.
+    if let (BodyRead::Complete(b), Some(n), Some(tap)) = (&outcome, declared, &tap)
+        && b.len() as u64 == n
+        && let Ok(mut tap) = tap.lock()
+    {
+        tap.skip_body(n);
+    }
     let too_large = matches!(outcome, BodyRead::TooLarge { .. });
     // With `Expect: 100-continue` nothing was invited, so nothing is drained.
     let leftover = (too_large && !expects_continue).then_some(incoming);

@@ -30,6 +30,13 @@ pub struct HeadTap {
     /// Bytes read since the last head handed out, the newest `WINDOW` to
     /// `2 * WINDOW` of them.
     buf: Vec<u8>,
+    /// The connection's byte offset of `buf[0]`.
+    base: u64,
+    /// The offset up to which bytes are known to be heads or bodies already
+    /// handled: the next head starts there, unless pipelining says otherwise.
+    handled: u64,
+    /// Whether the last request's head came from here (so its end is known).
+    taken: bool,
 }
 
 pub type SharedTap = Arc<Mutex<HeadTap>>;
@@ -38,9 +45,25 @@ impl HeadTap {
     fn observe(&mut self, bytes: &[u8]) {
         self.buf.extend_from_slice(bytes);
         if self.buf.len() > 2 * WINDOW {
-            let cut = self.buf.len() - WINDOW;
-            self.buf.drain(..cut);
+            self.forget(self.buf.len() - WINDOW);
         }
+    }
+
+    fn forget(&mut self, n: usize) {
+        self.buf.drain(..n);
+        self.base += n as u64;
+    }
+
+    /// The request whose head was just taken had a body of `len` bytes on
+    /// the wire (a `Content-Length` body read whole): the next head starts
+    /// after it, which spares `take` a search.
+    pub fn skip_body(&mut self, len: u64) {
+        if !std::mem::take(&mut self.taken) {
+            return;
+        }
+        self.handled += len;
+        let n = self.handled.saturating_sub(self.base).min(self.buf.len() as u64) as usize;
+        self.forget(n);
     }
 
     /// The header block of the request hyper parsed as `method target` with
@@ -48,8 +71,12 @@ impl HeadTap {
     /// head's end are then let go.
     pub fn take(&mut self, method: &str, target: &str, parsed: &axum::http::HeaderMap) -> Option<Vec<u8>> {
         let line = format!("{method} {target} HTTP/1.");
+        let finder = memchr::memmem::Finder::new(line.as_bytes());
+        self.taken = false;
         let mut from = 0;
-        while let Some(at) = find(&self.buf[from..], line.as_bytes()) {
+        // Usually the head is right at the start (see `skip_body`): the
+        // search costs nothing then.
+        while let Some(at) = finder.find(&self.buf[from..]) {
             let start = from + at;
             // A pipelined head follows its predecessor's body directly, so a
             // match may start anywhere; one inside a body will not agree with
@@ -57,17 +84,15 @@ impl HeadTap {
             if let Some(end) = find_head_end(&self.buf[start..])
                 && let Some(block) = parse_head(&self.buf[start..start + end], method, target, parsed)
             {
-                self.buf.drain(..start + end);
+                self.forget(start + end);
+                self.handled = self.base;
+                self.taken = true;
                 return Some(block);
             }
             from = start + 1;
         }
         None
     }
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 /// Where a head ends: after its empty line, CRLF or (as httparse also
@@ -202,6 +227,18 @@ mod tests {
         assert_eq!(first, b"X-A: 1\r\nContent-Length: 4\r\n");
         let second = tap.take("POST", "/2", &map(&[("x-a", "2"), ("x-z", "z"), ("content-length", "0")])).unwrap();
         assert_eq!(second, b"X-A: 2\r\nx-Z: z\r\nContent-Length: 0\r\n", "the read-ahead head keeps its case");
+    }
+
+    #[test]
+    fn a_skipped_body_leaves_the_next_head_at_the_start() {
+        let mut tap = HeadTap::default();
+        tap.observe(b"POST /1 HTTP/1.1\r\nContent-Length: 4\r\n\r\nPOST");
+        assert!(tap.take("POST", "/1", &map(&[("content-length", "4")])).is_some());
+        tap.skip_body(4);
+        assert!(tap.buf.is_empty(), "the body's bytes are let go");
+        tap.observe(b"POST /2 HTTP/1.1\r\n\r\n");
+        assert!(tap.buf.starts_with(b"POST /2"), "the next head is at the start");
+        assert!(tap.take("POST", "/2", &map(&[])).is_some());
     }
 
     #[test]
