@@ -19,9 +19,11 @@ pub fn private_dir(dir: &Path) -> io::Result<()> {
     restrict(dir, 0o700)
 }
 
-/// Writes `bytes` to `path` (replacing it), readable by its owner only.
+/// Writes `bytes` to `path` (replacing it), readable by its owner only. A
+/// missing folder is created private; an existing one is left as it is (it
+/// may be the user's own, e.g. where `--db` points).
 pub fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty() && !d.exists()) {
         private_dir(dir)?;
     }
     let mut options = std::fs::OpenOptions::new();

@@ -57,33 +57,31 @@ pub fn inspect(req: &Request, endpoints: &[Endpoint]) -> Inspection {
     let event_id = provider.and_then(|p| signature::event_id(p, req.headers, req.body));
     let tunnel_url = endpoint.and_then(|e| e.public_url.as_deref());
     let (signed_url, signed_url_source) = tunnel::public_url(req.headers, req.path, req.query, tunnel_url);
-    let mut incomplete = None;
-    let verdict = match (endpoint, provider) {
-        (Some(e), Some(_)) if !e.keys.secrets.is_empty() && e.incomplete().is_some() => {
-            incomplete = e.incomplete().map(|why| format!("this endpoint's settings are incomplete: {why}"));
-            None
-        }
-        (Some(e), Some(p)) if !e.keys.secrets.is_empty() => {
-            let request = SignedRequest {
-                method: req.method,
-                url: &signed_url,
-                headers: req.headers,
-                body: req.body,
-                received_at_us: req.received_at_us,
-            };
-            let generic = e.scheme.as_ref().and_then(|s| s.generic()).cloned();
-            let opts = VerifyOptions { tolerance_s: e.tolerance_s, generic };
-            match signature::verify(p, &request, &e.keys, &opts) {
-                Ok(v) => Some(v),
-                Err(err) => {
-                    incomplete = Some(format!("this endpoint's settings are incomplete: {err}"));
-                    None
-                }
-            }
-        }
-        _ => None,
+    let (verdict, incomplete) = match (endpoint, provider) {
+        (Some(e), Some(p)) if !e.keys.secrets.is_empty() => match judge(e, p, req, &signed_url) {
+            Ok(v) => (Some(v), None),
+            Err(why) => (None, Some(format!("this endpoint's settings are incomplete: {why}"))),
+        },
+        _ => (None, None),
     };
     Inspection { provider, event_id, verdict, incomplete, signed_url, signed_url_source: signed_url_source.to_owned() }
+}
+
+/// The verdict under `e`'s settings, or why they cannot give one.
+fn judge(e: &Endpoint, p: Provider, req: &Request, signed_url: &str) -> Result<Verdict, String> {
+    if let Some(why) = e.incomplete() {
+        return Err(why);
+    }
+    let request = SignedRequest {
+        method: req.method,
+        url: signed_url,
+        headers: req.headers,
+        body: req.body,
+        received_at_us: req.received_at_us,
+    };
+    let generic = e.scheme.as_ref().and_then(|s| s.generic()).cloned();
+    let opts = VerifyOptions { tolerance_s: e.tolerance_s, generic };
+    signature::verify(p, &request, &e.keys, &opts).map_err(|err| err.to_string())
 }
 
 #[cfg(test)]

@@ -98,7 +98,7 @@ pub async fn endpoints(core: State<'_, Core>) -> Reply<Vec<EndpointJson>> {
 }
 
 #[tauri::command]
-pub async fn put_endpoint(core: State<'_, Core>, endpoint: EndpointJson) -> Reply<EndpointJson> {
+pub async fn put_endpoint(core: State<'_, Core>, endpoint: EndpointJson) -> Reply<()> {
     Ok(api(&core)?.put_endpoint(endpoint).await?)
 }
 

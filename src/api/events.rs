@@ -87,13 +87,15 @@ impl Subscriber {
                 tokio::time::sleep(COALESCE).await;
             }
             self.first = false;
-            let committed = match self.uninspected.or(self.reanalyzing.map(|(_, upto)| (0, upto))) {
+            let waiting_for_indexer = self.uninspected.is_some() || self.reanalyzing.is_some();
+            let committed = if waiting_for_indexer {
                 // Wake for new commits, or to look at the indexer's progress.
-                Some(_) => match tokio::time::timeout(ANALYZED_POLL, self.rx.changed()).await {
+                match tokio::time::timeout(ANALYZED_POLL, self.rx.changed()).await {
                     Ok(changed) => changed.is_ok(),
                     Err(_) => true,
-                },
-                None => self.rx.changed().await.is_ok(),
+                }
+            } else {
+                self.rx.changed().await.is_ok()
             };
             if !committed {
                 return None;

@@ -89,22 +89,27 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(sign_out))
 }
 
+/// The routes behind the token and the whole OpenAPI document, from one list.
+fn routes_and_document() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let (routes, mut doc) = documented().split_for_parts();
+    // Routed by hand below (outside the token, or not JSON), documented here.
+    doc.merge(OpenApiRouter::<AppState>::new().routes(routes!(login)).routes(routes!(openapi_json)).into_openapi());
+    (routes, doc)
+}
+
 /// The OpenAPI document of the control API, as `/api/openapi.json` serves it.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let mut doc = documented().into_openapi();
-    // Documented by hand: they are not behind the token, or not JSON.
-    let extra = OpenApiRouter::<AppState>::new().routes(routes!(login)).routes(routes!(openapi_json)).into_openapi();
-    doc.merge(extra);
-    doc
+    routes_and_document().1
 }
 
 /// The control API's routes, without a socket (tests call it with `oneshot`).
 pub fn router(api: Api, auth: Arc<Auth>) -> Router {
     let state = AppState { api, auth };
-    let doc = Arc::new(openapi());
-    let (protected, _) = documented().split_for_parts();
+    let (protected, doc) = routes_and_document();
+    // Serialized once: the document only changes with the code.
+    let doc = axum::body::Bytes::from(serde_json::to_vec(&doc).unwrap_or_default());
     let protected = protected
-        .route("/api/openapi.json", get(move || async move { Json(doc.as_ref().clone()) }))
+        .route("/api/openapi.json", get(move || async move { ([(header::CONTENT_TYPE, "application/json")], doc) }))
         .route_layer(middleware::from_fn_with_state(state.clone(), require_token));
     Router::new()
         .route("/api/login", get(login))

@@ -58,14 +58,14 @@ enum BodyRead {
 
 /// This request's share of the body bytes held in memory across requests;
 /// given back when the request is done.
-pub(super) struct InFlight<'a> {
+struct InFlight<'a> {
     total: &'a AtomicU64,
     cap: u64,
     mine: u64,
 }
 
 impl<'a> InFlight<'a> {
-    pub(super) fn new(total: &'a AtomicU64, cap: u64) -> Self {
+    fn new(total: &'a AtomicU64, cap: u64) -> Self {
         InFlight { total, cap, mine: 0 }
     }
 
@@ -93,11 +93,11 @@ pub(super) async fn capture(State(state): State<Arc<CaptureState>>, req: Request
     let remote_addr = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.to_string());
     let tap = req.extensions().get::<SharedTap>().cloned();
     let (parts, mut incoming) = req.into_parts();
-    if head_size(&parts) > MAX_HEAD_BYTES {
+    let target = request_target(&parts.uri);
+    if head_size(&parts, &target) > MAX_HEAD_BYTES {
         return head_too_large();
     }
     let method = parts.method.as_str().to_owned();
-    let target = request_target(&parts.uri);
     let headers = tap
         .as_ref()
         .and_then(|t| t.lock().ok()?.take(&method, &target, &parts.headers))
@@ -116,16 +116,16 @@ pub(super) async fn capture(State(state): State<Arc<CaptureState>>, req: Request
         Ok(outcome) => outcome,
         Err(_) => BodyRead::TimedOut(std::mem::take(&mut buf)),
     };
-    // Only a refused oversize body is still on the wire and worth draining; a
-    // timed-out or broken one is not coming.
     if let (BodyRead::Complete(b), Some(n), Some(tap)) = (&outcome, declared, &tap)
         && b.len() as u64 == n
         && let Ok(mut tap) = tap.lock()
     {
         tap.skip_body(n);
     }
+    // Only a refused oversize body is still on the wire and worth draining; a
+    // timed-out or broken one is not coming, and with `Expect: 100-continue`
+    // none was invited.
     let too_large = matches!(outcome, BodyRead::TooLarge { .. });
-    // With `Expect: 100-continue` nothing was invited, so nothing is drained.
     let leftover = (too_large && !expects_continue).then_some(incoming);
 
     let (body, body_size, truncated, planned) = match outcome {
@@ -284,10 +284,11 @@ fn refusal(status: StatusCode, body: String) -> Refusal {
     (status, headers, body)
 }
 
-/// The head's size as parsed: request line and header lines with their CRLFs.
-fn head_size(parts: &axum::http::request::Parts) -> usize {
-    let line = parts.method.as_str().len() + request_target(&parts.uri).len() + " HTTP/1.1\r\n ".len();
-    line + parts.headers.iter().map(|(n, v)| n.as_str().len() + v.len() + 4).sum::<usize>() + 2
+/// The head's size as parsed: `METHOD target HTTP/1.1` and each `Name: value`,
+/// every line with its CRLF, and the empty line that ends the head.
+fn head_size(parts: &axum::http::request::Parts, target: &str) -> usize {
+    let line = parts.method.as_str().len() + 1 + target.len() + " HTTP/1.1\r\n".len();
+    line + parts.headers.iter().map(|(n, v)| n.as_str().len() + ": ".len() + v.len() + 2).sum::<usize>() + 2
 }
 
 fn head_too_large() -> Response {

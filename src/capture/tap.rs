@@ -32,11 +32,9 @@ pub struct HeadTap {
     buf: Vec<u8>,
     /// The connection's byte offset of `buf[0]`.
     base: u64,
-    /// The offset up to which bytes are known to be heads or bodies already
-    /// handled: the next head starts there, unless pipelining says otherwise.
-    handled: u64,
-    /// Whether the last request's head came from here (so its end is known).
-    taken: bool,
+    /// Where the last head handed out ended (its body follows), until
+    /// `skip_body` lets that body go.
+    head_end: Option<u64>,
 }
 
 pub type SharedTap = Arc<Mutex<HeadTap>>;
@@ -58,40 +56,51 @@ impl HeadTap {
     /// the wire (a `Content-Length` body read whole): the next head starts
     /// after it, which spares `take` a search.
     pub fn skip_body(&mut self, len: u64) {
-        if !std::mem::take(&mut self.taken) {
-            return;
+        if let Some(end) = self.head_end.take() {
+            // Part of a long body may be gone already (the window moved on).
+            let n = (end + len).saturating_sub(self.base).min(self.buf.len() as u64) as usize;
+            self.forget(n);
         }
-        self.handled += len;
-        let n = self.handled.saturating_sub(self.base).min(self.buf.len() as u64) as usize;
-        self.forget(n);
     }
 
     /// The header block of the request hyper parsed as `method target` with
     /// `parsed` headers, if the tap holds its head; the bytes up to that
     /// head's end are then let go.
     pub fn take(&mut self, method: &str, target: &str, parsed: &axum::http::HeaderMap) -> Option<Vec<u8>> {
-        let line = format!("{method} {target} HTTP/1.");
-        let finder = memchr::memmem::Finder::new(line.as_bytes());
-        self.taken = false;
-        let mut from = 0;
-        // Usually the head is right at the start (see `skip_body`): the
-        // search costs nothing then.
-        while let Some(at) = finder.find(&self.buf[from..]) {
-            let start = from + at;
+        self.head_end = None;
+        // Usually the head is right at the start (see `skip_body`); only
+        // otherwise are the bytes searched for its request line.
+        let (end, block) = self.head_at(0, method, target, parsed).or_else(|| {
+            let line = format!("{method} {target} HTTP/1.");
+            let finder = memchr::memmem::Finder::new(line.as_bytes());
+            let mut from = 1;
             // A pipelined head follows its predecessor's body directly, so a
             // match may start anywhere; one inside a body will not agree with
             // the parsed headers (or agree exactly, which is harmless).
-            if let Some(end) = find_head_end(&self.buf[start..])
-                && let Some(block) = parse_head(&self.buf[start..start + end], method, target, parsed)
-            {
-                self.forget(start + end);
-                self.handled = self.base;
-                self.taken = true;
-                return Some(block);
+            while let Some(at) = finder.find(self.buf.get(from..)?) {
+                if let Some(found) = self.head_at(from + at, method, target, parsed) {
+                    return Some(found);
+                }
+                from += at + 1;
             }
-            from = start + 1;
-        }
-        None
+            None
+        })?;
+        self.forget(end);
+        self.head_end = Some(self.base);
+        Some(block)
+    }
+
+    /// The head starting at `start`, if it is the parsed request's: where it
+    /// ends, and its header block.
+    fn head_at(
+        &self,
+        start: usize,
+        method: &str,
+        target: &str,
+        parsed: &axum::http::HeaderMap,
+    ) -> Option<(usize, Vec<u8>)> {
+        let end = start + find_head_end(self.buf.get(start..)?)?;
+        parse_head(&self.buf[start..end], method, target, parsed).map(|block| (end, block))
     }
 }
 
@@ -105,9 +114,6 @@ fn find_head_end(buf: &[u8]) -> Option<usize> {
             Some([b'\n', ..]) => return Some(after + 1),
             Some([b'\r', b'\n', ..]) => return Some(after + 2),
             _ => i = after,
-        }
-        if i >= buf.len() {
-            break;
         }
     }
     None

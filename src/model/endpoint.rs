@@ -184,7 +184,11 @@ impl EndpointJson {
     pub fn into_endpoint(self, stored: Option<&Endpoint>) -> Result<Endpoint, String> {
         let scheme = match (self.provider, self.generic) {
             (None, _) => None,
-            (Some(Provider::Generic), Some(config)) => Some(SchemeChoice::Generic(config)),
+            (Some(Provider::Generic), Some(config)) => {
+                // An unusable configuration is refused here, not found out per delivery.
+                config.spec().map_err(|e| e.to_string())?;
+                Some(SchemeChoice::Generic(config))
+            }
             (Some(Provider::Generic), None) => {
                 return Err("the generic scheme needs its header, algorithm, encoding and template".into());
             }

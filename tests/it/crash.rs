@@ -2,8 +2,6 @@
 //! every request that got a 2xx must be in the database, byte for byte, and
 //! the database must pass an integrity check. Repeated, in both durabilities.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -21,22 +19,7 @@ async fn every_acked_delivery_survives_sigkill() {
     let mut total_acked = 0;
     for round in 0..ROUNDS {
         let durability = if round % 2 == 0 { "normal" } else { "full" };
-        let mut child = Command::new(env!("CARGO_BIN_EXE_hookscope"))
-            .args(["serve", "--capture", "127.0.0.1:0", "--api", "127.0.0.1:0", "--durability", durability])
-            .arg("--db")
-            .arg(&db)
-            .env("HOOKSCOPE_HOME", dir.path())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("serve starts");
-        let stdout = child.stdout.take().unwrap();
-        let capture = BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-            .find_map(|l| l.strip_prefix("Capture").map(|r| r.split_whitespace().next().unwrap().to_owned()))
-            .expect("serve prints its capture URL");
+        let (mut child, capture) = crate::support::spawn_serve(&db, dir.path(), &["--durability", durability]);
 
         let acked: Acked = Arc::default();
         let mut senders = tokio::task::JoinSet::new();

@@ -2,9 +2,7 @@
 //! the control API: the server's memory stays bounded, others are still
 //! served, refusals are honest, and what Hookscope writes stays private.
 
-use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt as _;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -22,20 +20,7 @@ struct Served {
 impl Served {
     fn start() -> Served {
         let dir = tempfile::tempdir().unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_hookscope"))
-            .args(["serve", "--capture", "127.0.0.1:0", "--api", "127.0.0.1:0", "--db"])
-            .arg(dir.path().join("h.db"))
-            .env("HOOKSCOPE_HOME", dir.path())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("serve starts");
-        let capture = BufReader::new(child.stdout.take().unwrap())
-            .lines()
-            .map_while(Result::ok)
-            .find_map(|l| l.strip_prefix("Capture").map(|r| r.split_whitespace().next().unwrap().to_owned()))
-            .expect("serve prints its capture URL");
+        let (child, capture) = crate::support::spawn_serve(&dir.path().join("h.db"), dir.path(), &[]);
         let capture = capture.trim_start_matches("http://").parse().unwrap();
         Served { child, capture, _dir: dir }
     }

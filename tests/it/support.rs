@@ -147,3 +147,26 @@ pub fn new_delivery(path: &str, headers: &[u8], body: &[u8], content_type: &str)
         response: hookscope::model::Response::Ack { status: 200 },
     }
 }
+
+/// `hookscope serve` in its own process on ephemeral ports (`extra` adds
+/// flags), and the capture URL it printed.
+pub fn spawn_serve(db: &std::path::Path, home: &std::path::Path, extra: &[&str]) -> (std::process::Child, String) {
+    use std::io::BufRead as _;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_hookscope"))
+        .args(["serve", "--capture", "127.0.0.1:0", "--api", "127.0.0.1:0"])
+        .args(extra)
+        .arg("--db")
+        .arg(db)
+        .env("HOOKSCOPE_HOME", home)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let capture = std::io::BufReader::new(child.stdout.take().unwrap())
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|l| l.strip_prefix("Capture").map(|r| r.split_whitespace().next().unwrap().to_owned()))
+        .expect("serve prints its capture URL");
+    (child, capture)
+}
