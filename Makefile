@@ -33,7 +33,7 @@ serve: deps-core ui
 	cargo run --release --bin hookscope -- serve
 
 ## Everything CI runs.
-test: deps ui check test-ui test-rust test-interop test-e2e
+test: deps ui check test-ui test-rust fuzz test-interop test-e2e
 
 deps: deps-core deps-desktop
 	$(call apt_install,$(APT_E2E))
@@ -86,9 +86,15 @@ test-e2e:
 	cd tests/e2e && HOOKSCOPE_BIN=$(TARGET_DIR)/debug/hookscope HOOKSCOPE_DESKTOP_BIN=$(TARGET_DIR)/debug/hookscope-desktop \
 	  PATH="$$HOME/.cargo/bin:$$PATH" xvfb-run -a -s "-screen 0 1440x900x24" npm run test:desktop
 
-## Fuzz every signature header parser (needs the nightly toolchain and cargo-fuzz).
+## Every fuzz target for FUZZ_SECONDS each (20 in `make test`; longer: `make fuzz FUZZ_SECONDS=3600`).
+# cargo-fuzz passes -Z flags, which the stable toolchain accepts under
+# RUSTC_BOOTSTRAP; no sanitizer (-s none), as all of Hookscope is safe Rust.
+FUZZ_TARGETS := signature_parsers capture_tap
 fuzz:
-	cd fuzz && cargo +nightly fuzz run signature_parsers -- -max_total_time=$${FUZZ_SECONDS:-60}
+	cargo fuzz --version >/dev/null 2>&1 || cargo install cargo-fuzz --locked
+	cd fuzz && for t in $(FUZZ_TARGETS); do \
+	  RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR=$(TARGET_DIR)/fuzz cargo fuzz run $$t -s none -- \
+	    -max_total_time=$${FUZZ_SECONDS:-20} -print_final_stats=1 2>&1 | grep -v -e '^#' -e '^"' -e 'dictionary. #'; done
 
 ## Benchmarks: capture throughput against a bare axum server, then queries at 1M deliveries.
 bench: bench-capture bench-query

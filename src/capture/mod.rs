@@ -2,6 +2,8 @@
 //! answers every method on every path the same way — record, commit, then
 //! acknowledge — and never serves the UI or the control API.
 
+#[doc(hidden)]
+pub mod fuzz;
 mod handler;
 mod tap;
 

@@ -40,7 +40,7 @@ pub struct HeadTap {
 pub type SharedTap = Arc<Mutex<HeadTap>>;
 
 impl HeadTap {
-    fn observe(&mut self, bytes: &[u8]) {
+    pub(super) fn observe(&mut self, bytes: &[u8]) {
         self.buf.extend_from_slice(bytes);
         if self.buf.len() > 2 * WINDOW {
             self.forget(self.buf.len() - WINDOW);
@@ -130,12 +130,34 @@ pub fn parse_head(head: &[u8], method: &str, target: &str, parsed: &axum::http::
         Ok(httparse::Status::Complete(_)) => {}
         _ => return None,
     }
-    if req.method != Some(method) || req.path != Some(target) || req.headers.len() != parsed.len() {
+    if req.method != Some(method) || req.path != Some(target) {
         return None;
     }
     // Every header the tap saw is one hyper parsed, and as many: the stored
-    // headers are the request's, never a neighbour's.
-    let agree = req.headers.iter().all(|h| parsed.get_all(h.name).iter().any(|v| v.as_bytes() == h.value));
+    // headers are the request's, never a neighbour's. Content-Length is the
+    // one hyper rewrites: it drops it beside Transfer-Encoding (the chunked
+    // framing wins, and the connection closes) and merges identical repeats.
+    // The tap keeps what was sent, since that is what a smuggling attempt
+    // looks like.
+    let is_length = |name: &str| name.eq_ignore_ascii_case("content-length");
+    let lengths = req.headers.iter().filter(|h| is_length(h.name)).count();
+    let parsed_length = parsed.get(axum::http::header::CONTENT_LENGTH);
+    let parsed_lengths = parsed.get_all(axum::http::header::CONTENT_LENGTH).iter().count();
+    if req.headers.len() - lengths != parsed.len() - parsed_lengths {
+        return None;
+    }
+    let length_agrees = |value: &[u8]| match parsed_length {
+        Some(v) => v.as_bytes() == value,
+        None => parsed.contains_key(axum::http::header::TRANSFER_ENCODING),
+    };
+    let agree = (lengths > 0 || parsed_length.is_none())
+        && req.headers.iter().all(|h| {
+            if is_length(h.name) {
+                length_agrees(h.value)
+            } else {
+                parsed.get_all(h.name).iter().any(|v| v.as_bytes() == h.value)
+            }
+        });
     if !agree {
         return None;
     }
@@ -274,10 +296,26 @@ mod tests {
     #[case::a_header_missing_from_the_tap(b"POST /x HTTP/1.1\r\nContent-Type: a\r\n\r\n".as_slice())]
     #[case::another_value(b"POST /x HTTP/1.1\r\nHost: y\r\nContent-Type: a\r\n\r\n".as_slice())]
     #[case::an_extra_header(b"POST /x HTTP/1.1\r\nHost: x\r\nContent-Type: a\r\nX-Extra: 1\r\n\r\n".as_slice())]
+    #[case::a_length_hyper_did_not_see(b"POST /x HTTP/1.1\r\nHost: x\r\nContent-Type: a\r\nContent-Length: 0\r\n\r\n".as_slice())]
     fn a_head_whose_headers_differ_from_the_parsed_ones_is_rejected(#[case] head: &[u8]) {
         let parsed = map(&[("host", "x"), ("content-type", "a")]);
         assert!(parse_head(head, "POST", "/x", &parsed).is_none(), "the tap's view must agree with the parser's");
         let same = b"POST /x HTTP/1.1\r\ncontent-type: a\r\nHOST: x\r\n\r\n";
         assert!(parse_head(same, "POST", "/x", &parsed).is_some(), "same headers in another order and case agree");
+    }
+
+    #[test]
+    fn the_lengths_hyper_rewrites_are_kept_as_sent() {
+        let beside_chunked = b"POST /x HTTP/1.1\r\nContent-Length: 40\r\nTransfer-Encoding: chunked\r\n\r\n";
+        let parsed = map(&[("transfer-encoding", "chunked")]);
+        let block = parse_head(beside_chunked, "POST", "/x", &parsed).expect("hyper dropped the length");
+        assert_eq!(block, b"Content-Length: 40\r\nTransfer-Encoding: chunked\r\n");
+        let twice = b"POST /x HTTP/1.1\r\nContent-Length: 4\r\ncontent-length: 4\r\n\r\n";
+        let block = parse_head(twice, "POST", "/x", &map(&[("content-length", "4")])).expect("hyper merged them");
+        assert_eq!(block, b"Content-Length: 4\r\ncontent-length: 4\r\n");
+        let other = b"POST /x HTTP/1.1\r\nContent-Length: 5\r\n\r\n";
+        assert!(parse_head(other, "POST", "/x", &map(&[("content-length", "4")])).is_none(), "another length");
+        let missing = b"POST /x HTTP/1.1\r\n\r\n";
+        assert!(parse_head(missing, "POST", "/x", &map(&[("content-length", "4")])).is_none(), "a missing length");
     }
 }

@@ -308,3 +308,153 @@ async fn stored_headers_are_the_parsed_requests_whatever_the_packet_boundaries()
         assert_eq!(d["content_type"], headers[2].1.as_str(), "{path}: the row's content type agrees with its headers");
     }
 }
+
+/// Sends one request and reads until the server closes or two seconds pass.
+async fn exchange(addr: std::net::SocketAddr, request: &[u8]) -> String {
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    s.write_all(request).await.unwrap();
+    let mut all = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(2), s.read_to_end(&mut all)).await;
+    String::from_utf8_lossy(&all).into_owned()
+}
+
+fn status_of(answer: &str) -> u16 {
+    answer.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("no answer: {answer:?}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn smuggling_shapes_are_refused_or_read_one_way_and_the_connection_closed() {
+    let h = Harness::start().await;
+    // Content-Length beside chunked: the chunked framing is read, the
+    // connection closes after the answer (so what follows is never read as a
+    // request), and the headers are stored as sent, the length included.
+    for (path, head) in [
+        ("/cl-te", "Content-Length: 40\r\nTransfer-Encoding: chunked"),
+        ("/te-cl", "Transfer-Encoding: chunked\r\nContent-Length: 4"),
+    ] {
+        let request = format!(
+            "POST {path} HTTP/1.1\r\nHost: x\r\n{head}\r\n\r\n4\r\nbody\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n"
+        );
+        let answer = exchange(h.capture, request.as_bytes()).await;
+        assert_eq!(status_of(&answer), 200, "{path}: {answer}");
+        assert!(answer.to_ascii_lowercase().contains("connection: close"), "{path} closes: {answer}");
+        assert_eq!(answer.matches("HTTP/1.1").count(), 1, "{path}: the bytes after the body are not a request");
+    }
+    // Ambiguous or obsolete framing is refused before anything is stored.
+    for request in [
+        &b"POST /two-lengths HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nContent-Length: 6\r\n\r\nbodyxx"[..],
+        b"POST /obs-fold HTTP/1.1\r\nHost: x\r\nX-Folded: a\r\n b\r\nContent-Length: 4\r\n\r\nbody",
+        b"POST /te-gzip HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\nbody",
+        b"POST /te-space HTTP/1.1\r\nHost: x\r\nTransfer-Encoding : chunked\r\n\r\n4\r\nbody\r\n0\r\n\r\n",
+        b"POST /signed-length HTTP/1.1\r\nHost: x\r\nContent-Length: +4\r\n\r\nbody",
+    ] {
+        let answer = exchange(h.capture, request).await;
+        assert_eq!(status_of(&answer), 400, "{}: {answer}", String::from_utf8_lossy(&request[..24]));
+    }
+    // The same length twice is one length.
+    let answer = exchange(
+        h.capture,
+        b"POST /same-length HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\ncontent-length: 4\r\n\r\nbody",
+    )
+    .await;
+    assert_eq!(status_of(&answer), 200, "{answer}");
+
+    h.flush().await;
+    let listed = h.api_get("/api/deliveries").await;
+    let mut paths: Vec<&str> =
+        listed["items"].as_array().unwrap().iter().map(|d| d["path"].as_str().unwrap()).collect();
+    paths.sort_unstable();
+    assert_eq!(paths, ["/cl-te", "/same-length", "/te-cl"], "only what was read one way is stored");
+    let stored = |path: &'static str| {
+        let id = listed["items"].as_array().unwrap().iter().find(|d| d["path"] == path).unwrap()["id"].clone();
+        let h = &h;
+        async move { h.api_get(&format!("/api/deliveries/{}", id.as_str().unwrap())).await }
+    };
+    let names = |d: &serde_json::Value| -> Vec<String> {
+        d["headers"].as_array().unwrap().iter().map(|h| format!("{}: {}", h["name"], h["value"])).collect()
+    };
+    let d = stored("/cl-te").await;
+    assert_eq!(d["body"], "Ym9keQ==", "the chunked body was read: {d}");
+    assert_eq!(names(&d), [r#""Host": "x""#, r#""Content-Length": "40""#, r#""Transfer-Encoding": "chunked""#]);
+    let d = stored("/same-length").await;
+    assert_eq!(names(&d), [r#""Host": "x""#, r#""Content-Length": "4""#, r#""content-length": "4""#], "as sent");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn slow_headers_are_cut_off_and_others_are_served() {
+    let h = Harness::start_with(|c| c.capture.header_timeout = Duration::from_millis(500)).await;
+    let mut slow = Vec::new();
+    for i in 0..20 {
+        let mut s = TcpStream::connect(h.capture).await.unwrap();
+        s.write_all(format!("POST /slow/{i} HTTP/1.1\r\nHost: x\r\n").as_bytes()).await.unwrap();
+        slow.push(s);
+    }
+    let started = Instant::now();
+    // Each keeps trickling a header, a byte at a time, as a slowloris does.
+    let mut closed = vec![false; slow.len()];
+    while closed.iter().any(|c| !c) {
+        assert!(started.elapsed() < Duration::from_secs(5), "a trickled head was held open for 5 s");
+        for (s, closed) in slow.iter_mut().zip(closed.iter_mut()).filter(|(_, c)| !**c) {
+            let mut buf = [0u8; 256];
+            match tokio::time::timeout(Duration::from_millis(5), s.read(&mut buf)).await {
+                Ok(Ok(0) | Err(_)) => *closed = true,
+                Ok(Ok(_)) => {}
+                Err(_) => *closed = s.write_all(b"X").await.is_err(),
+            }
+        }
+        let (status, _, _) =
+            raw_request(h.capture, b"POST /other HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nok").await;
+        assert_eq!(status, 200, "others are served meanwhile");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    h.flush().await;
+    let listed = h.api_get("/api/deliveries?limit=1000").await;
+    assert!(listed["items"].as_array().unwrap().iter().all(|d| d["path"] == "/other"), "no unfinished head is stored");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_slow_body_gets_408_and_what_arrived_is_kept_as_truncated() {
+    let h = Harness::start_with(|c| c.capture.body_timeout = Duration::from_millis(500)).await;
+    let mut s = TcpStream::connect(h.capture).await.unwrap();
+    s.write_all(b"POST /slow-body HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n").await.unwrap();
+    let trickle = async {
+        for _ in 0..100 {
+            if s.write_all(b"b").await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    let _ = tokio::time::timeout(Duration::from_millis(800), trickle).await;
+    let (status, _, _) = read_response(&mut s).await;
+    assert_eq!(status, 408);
+    h.flush().await;
+    let d = &h.api_get("/api/deliveries").await["items"][0];
+    assert_eq!(
+        (d["path"].as_str(), d["status"].as_u64(), d["truncated"].as_bool()),
+        (Some("/slow-body"), Some(408), Some(true))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn many_idle_connections_cost_little_and_others_are_served() {
+    let served = Served::start();
+    for _ in 0..20 {
+        let (status, _, _) =
+            raw_request(served.capture, b"POST /warm HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi").await;
+        assert_eq!(status, 200);
+    }
+    let before = served.rss_kib();
+    let mut idle = Vec::new();
+    for _ in 0..400 {
+        idle.push(TcpStream::connect(served.capture).await.unwrap());
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let grown = served.rss_kib().saturating_sub(before);
+    eprintln!("400 idle connections: +{grown} KiB resident");
+    assert!(grown < 32 * 1024, "400 idle connections must add < 32 MiB, added {} MiB", grown / 1024);
+    let (status, _, _) =
+        raw_request(served.capture, b"POST /other HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nok").await;
+    assert_eq!(status, 200, "others are still served");
+    drop(idle);
+}
