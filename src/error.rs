@@ -42,6 +42,9 @@ pub enum Error {
         "Hookscope already runs on this database (pid {pid}, control API {api_url}): use that one, or pass another --db"
     )]
     AlreadyRunning { pid: u32, api_url: String },
+    /// The running instance's control API refused what the CLI asked of it.
+    #[error("{}", .0.message)]
+    Remote(ErrorBody),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: String,
@@ -72,6 +75,7 @@ impl Error {
             Error::SchemaTooNew { .. } => "schema_too_new",
             Error::AlreadyRunning { .. } => "already_running",
             Error::NotRunning(_) => "not_running",
+            Error::Remote(_) => "remote",
             Error::Bind { .. } => "bind",
             Error::Io { .. } => "io",
         }
@@ -86,6 +90,7 @@ impl Error {
         match self {
             Error::NotFound { .. } => 404,
             Error::InvalidId(_) | Error::InvalidArgument(_) => 400,
+            Error::Remote(_) => 502,
             e if e.is_retryable() => 503,
             _ => 500,
         }

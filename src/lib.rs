@@ -19,6 +19,10 @@ pub mod fsutil;
 pub mod inspect;
 /// What is kept: deliveries, the one header type, endpoints. Also the wire types.
 pub mod model;
+/// The one outbound HTTP client (replay; forwarding next): heads sent as captured, TLS by rustls.
+pub mod outbound;
+/// Replays: a stored delivery plus edits (and a fresh signature) becomes a request; every try is an attempt.
+pub mod replay;
 /// Pure signature verification and signing, per provider, with the verdict's evidence.
 pub mod signature;
 /// SQLite: migrations, the single group-commit writer, readers, search and inspection index.

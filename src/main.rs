@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use hookscope::app::{ServeConfig, default_db_path};
+use hookscope::cli::replay::{self, ReplayArgs};
 use hookscope::cli::signature::{SignArgs, VerifyArgs, run_sign, run_verify};
 use hookscope::cli::{self, ShowFormat};
 use hookscope::store::Durability;
@@ -60,6 +61,18 @@ enum Command {
     },
     /// Print the headers that sign a body for a provider, one `Name: value` per line.
     Sign(Box<SignArgs>),
+    /// Send a stored delivery again (as captured, edited, or re-signed) and record the attempt.
+    /// Exit 0 on a 2xx answer, 1 on any other answer or none, 2 on a usage error or unknown id.
+    Replay(Box<ReplayArgs>),
+    /// A delivery's attempts (replays), oldest first.
+    Attempts {
+        id: String,
+        #[arg(long, env = "HOOKSCOPE_DB")]
+        db: Option<PathBuf>,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print a fresh one-time link that signs a browser in to the running instance's UI.
     Open {
         #[arg(long, env = "HOOKSCOPE_DB")]
@@ -127,6 +140,33 @@ fn main() -> ExitCode {
             return ExitCode::from(code as u8);
         }
         Command::Serve(args) => serve(args),
+        Command::Replay(args) => {
+            let db = args.db.clone().unwrap_or_else(default_db_path);
+            let code = match runtime() {
+                Ok(rt) => rt.block_on(replay::run_replay(
+                    &args,
+                    &db,
+                    &mut std::io::stdin(),
+                    &mut std::io::stdout(),
+                    &mut std::io::stderr(),
+                )),
+                Err(e) => {
+                    let _ = writeln!(std::io::stderr(), "hookscope: {e}");
+                    replay::EXIT_USAGE
+                }
+            };
+            return ExitCode::from(code as u8);
+        }
+        Command::Attempts { id, db, json } => {
+            return match replay::attempts(&db.unwrap_or_else(default_db_path), &id, json, &mut std::io::stdout().lock())
+            {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    let _ = writeln!(std::io::stderr(), "hookscope: {e}");
+                    ExitCode::from(replay::EXIT_USAGE as u8)
+                }
+            };
+        }
         Command::Open { db } => runtime()
             .and_then(|rt| rt.block_on(cli::open(&db.unwrap_or_else(default_db_path), &mut std::io::stdout().lock()))),
         Command::List { db, limit, json } => {

@@ -43,6 +43,9 @@ pub enum LiveEvent {
     /// Deliveries were deleted, cleared, pruned or pinned, or their
     /// verdicts recomputed: reload.
     Changed,
+    /// Attempts were recorded (a replay, from any window, the API or the
+    /// CLI): views of attempts reload.
+    Attempts,
 }
 
 impl LiveEvent {
@@ -53,6 +56,7 @@ impl LiveEvent {
             LiveEvent::Analyzed { .. } => "analyzed",
             LiveEvent::Endpoints => "endpoints",
             LiveEvent::Changed => "changed",
+            LiveEvent::Attempts => "attempts",
         }
     }
 }
@@ -101,6 +105,15 @@ impl Subscriber {
                 return None;
             }
             let now: Committed = *self.rx.borrow_and_update();
+            if now.attempts != self.seen.attempts {
+                self.seen.attempts = now.attempts;
+                let Committed { last_seq, changes, endpoints, .. } = self.seen;
+                if (now.last_seq, now.changes, now.endpoints) != (last_seq, changes, endpoints) {
+                    // The rest of this commit is told next time round.
+                    self.rx.mark_changed();
+                }
+                return Some(LiveEvent::Attempts);
+            }
             if now.endpoints != self.seen.endpoints {
                 self.seen.endpoints = now.endpoints;
                 self.reanalyzing = Some((now.endpoints, now.last_seq));

@@ -29,6 +29,8 @@ pub fn typescript() -> String {
     use crate::error::ErrorBody;
     use crate::inspect::Inspection;
     use crate::model::*;
+    use crate::outbound::{SendError, SendErrorKind};
+    use crate::replay::ReplayRequest;
     use crate::signature::generic::{GenericConfig, GenericTimestamp};
     use crate::signature::*;
     use crate::store::{Page, Stats};
@@ -66,6 +68,13 @@ pub fn typescript() -> String {
         HeaderRead,
         SignedBytes,
         TimestampEvidence,
+        ReplayRequest,
+        AttemptSummary,
+        Attempt,
+        Sent,
+        Origin,
+        SendError,
+        SendErrorKind,
     );
     out
 }

@@ -30,7 +30,8 @@ use utoipa_axum::routes;
 use super::auth::{Auth, COOKIE_PREFIX};
 use super::{Api, CoreStatus, Info, InspectionReport, ListQuery, LiveEvent, ProviderInfo, SignInLink};
 use crate::error::{Error, ErrorBody};
-use crate::model::{DeliveryReply, DeliverySummary, EndpointJson};
+use crate::model::{Attempt, AttemptSummary, DeliveryReply, DeliverySummary, EndpointJson};
+use crate::replay::ReplayRequest;
 use crate::store::{Page, Stats};
 use crate::task::ServerHandle;
 
@@ -83,6 +84,9 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(endpoints, put_endpoint, delete_endpoint_by_prefix))
         .routes(routes!(delete_endpoint))
         .routes(routes!(providers))
+        .routes(routes!(replay))
+        .routes(routes!(attempts))
+        .routes(routes!(attempt))
         .routes(routes!(stats))
         .routes(routes!(events))
         .routes(routes!(sign_in_link))
@@ -345,6 +349,34 @@ async fn try_inspection(
     Body(e): Body<EndpointJson>,
 ) -> Reply<InspectionReport> {
     Ok(Json(s.api.inspect(&id, Some(e)).await?))
+}
+
+/// Sends the delivery again — as captured, edited, or re-signed — and
+/// records the attempt. A target that answers nothing (refused, timeout,
+/// reset) is an attempt with an `error`, not an error of this call.
+#[utoipa::path(post, path = "/api/deliveries/{id}/replay", params(("id" = String, Path)), tag = "replay",
+    request_body = ReplayRequest,
+    responses((status = 200, body = AttemptSummary), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn replay(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Body(r): Body<ReplayRequest>,
+) -> Reply<AttemptSummary> {
+    Ok(Json(s.api.replay(&id, r).await?))
+}
+
+/// A delivery's attempts, oldest first.
+#[utoipa::path(get, path = "/api/deliveries/{id}/attempts", params(("id" = String, Path)), tag = "replay",
+    responses((status = 200, body = Vec<AttemptSummary>), (status = 404, body = ErrorBody)))]
+async fn attempts(State(s): State<AppState>, Path(id): Path<String>) -> Reply<Vec<AttemptSummary>> {
+    Ok(Json(s.api.attempts(&id).await?))
+}
+
+/// One attempt: the request as sent and the response as received.
+#[utoipa::path(get, path = "/api/attempts/{id}", params(("id" = String, Path)), tag = "replay",
+    responses((status = 200, body = Attempt), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn attempt(State(s): State<AppState>, Path(id): Path<String>) -> Reply<Attempt> {
+    Ok(Json(s.api.attempt(&id).await?))
 }
 
 /// Every endpoint, secrets redacted.

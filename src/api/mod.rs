@@ -6,6 +6,7 @@ pub mod auth;
 mod events;
 pub mod generated;
 mod http;
+mod replay;
 mod ui;
 
 use futures_util::Stream;
@@ -99,11 +100,12 @@ pub struct Api {
     store: Store,
     info: Info,
     auth: Option<std::sync::Arc<auth::Auth>>,
+    outbound: crate::outbound::Outbound,
 }
 
 impl Api {
     pub fn new(store: Store, info: Info) -> Self {
-        Api { store, info, auth: None }
+        Api { store, info, auth: None, outbound: crate::outbound::Outbound::new(Default::default()) }
     }
 
     /// With the HTTP layer's sign-in, so that [`Api::sign_in_link`] works.

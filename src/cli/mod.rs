@@ -2,6 +2,7 @@
 //! (main.rs): printing listings and deliveries for people and for pipes.
 
 mod format;
+pub mod replay;
 pub mod serve;
 pub mod signature;
 
@@ -112,22 +113,9 @@ pub fn init_logging(default: &str) {
 /// on `db`, asked of its control API (links live in that process's memory).
 pub async fn open(db: &Path, out: &mut dyn Write) -> Result<()> {
     let instance = crate::app::running_instance(db).ok_or_else(|| Error::NotRunning(db.to_owned()))?;
-    let token_path = crate::app::home_dir().join("token");
-    let token =
-        std::fs::read_to_string(&token_path).map_err(|e| Error::io(format!("reading {}", token_path.display()), e))?;
-    let failed = |e: reqwest::Error| Error::io(format!("asking {}", instance.api_url), io::Error::other(e));
-    let client = reqwest::Client::builder().no_proxy().build().map_err(failed)?;
-    let response = client
-        .post(format!("{}/api/sign-in-links", instance.api_url))
-        .bearer_auth(token.trim())
-        .send()
-        .await
-        .map_err(failed)?;
-    if !response.status().is_success() {
-        let body: crate::error::ErrorBody = response.json().await.map_err(failed)?;
-        return Err(Error::InvalidArgument(format!("{} answered {}: {}", instance.api_url, body.code, body.message)));
-    }
-    let link: crate::api::SignInLink = response.json().await.map_err(failed)?;
+    let link: crate::api::SignInLink = replay::Instance::new(&instance.api_url)?
+        .call(reqwest::Method::POST, "/api/sign-in-links", None::<&()>)
+        .await?;
     writeln!(out, "{}", link.url).map_err(write_error)
 }
 

@@ -3,6 +3,7 @@
 //! prefix). These are the wire types too: ts-rs and utoipa derive the UI's
 //! TypeScript and the API's schemas from them.
 
+mod attempt;
 mod endpoint;
 mod header;
 
@@ -16,6 +17,7 @@ use utoipa::ToSchema;
 
 use crate::error::Error;
 
+pub use attempt::{Attempt, AttemptId, AttemptSummary, NewAttempt, Origin, Sent, rfc3339};
 pub use endpoint::{Endpoint, EndpointJson, SchemeChoice, endpoint_for, new_endpoint_id, redact};
 pub use header::{Header, HeaderJson, ValueEncoding, decode_headers, encode_headers, find, push_header};
 
@@ -28,20 +30,41 @@ pub use header::{Header, HeaderJson, ValueEncoding, decode_headers, encode_heade
 pub struct DeliveryId(pub i64);
 
 const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-const ID_PREFIX: &str = "dlv_";
 const ID_CHARS: usize = 13;
+
+/// `prefix` and 13 Crockford base32 characters: ids that sort as numbers.
+fn write_id(f: &mut fmt::Formatter<'_>, prefix: &str, value: i64) -> fmt::Result {
+    let mut out = [0u8; ID_CHARS];
+    let mut v = value as u64;
+    for slot in out.iter_mut().rev() {
+        *slot = CROCKFORD[(v & 31) as usize];
+        v >>= 5;
+    }
+    f.write_str(prefix)?;
+    // The alphabet is ASCII, so this cannot fail.
+    f.write_str(std::str::from_utf8(&out).map_err(|_| fmt::Error)?)
+}
+
+fn read_id(s: &str, prefix: &str) -> Option<i64> {
+    let digits = s.strip_prefix(prefix)?;
+    if digits.len() != ID_CHARS {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for c in digits.bytes() {
+        let d = match c.to_ascii_uppercase() {
+            b'O' => 0,
+            b'I' | b'L' => 1,
+            c => CROCKFORD.iter().position(|&a| a == c)? as u64,
+        };
+        v = v.checked_mul(32)? | d;
+    }
+    i64::try_from(v).ok()
+}
 
 impl fmt::Display for DeliveryId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut out = [0u8; ID_CHARS];
-        let mut v = self.0 as u64;
-        for slot in out.iter_mut().rev() {
-            *slot = CROCKFORD[(v & 31) as usize];
-            v >>= 5;
-        }
-        f.write_str(ID_PREFIX)?;
-        // The alphabet is ASCII, so this cannot fail.
-        f.write_str(std::str::from_utf8(&out).map_err(|_| fmt::Error)?)
+        write_id(f, "dlv_", self.0)
     }
 }
 
@@ -49,21 +72,13 @@ impl FromStr for DeliveryId {
     type Err = Error;
 
     fn from_str(s: &str) -> Result<Self, Error> {
-        let bad = || Error::InvalidId(s.to_owned());
-        let digits = s.strip_prefix(ID_PREFIX).ok_or_else(bad)?;
-        if digits.len() != ID_CHARS {
-            return Err(bad());
-        }
-        let mut v: u64 = 0;
-        for c in digits.bytes() {
-            let d = match c.to_ascii_uppercase() {
-                b'O' => 0,
-                b'I' | b'L' => 1,
-                c => CROCKFORD.iter().position(|&a| a == c).ok_or_else(bad)? as u64,
-            };
-            v = v.checked_mul(32).ok_or_else(bad)? | d;
-        }
-        i64::try_from(v).map(DeliveryId).map_err(|_| bad())
+        read_id(s, "dlv_").map(DeliveryId).ok_or_else(|| Error::InvalidId(s.to_owned()))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DeliveryId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
     }
 }
 

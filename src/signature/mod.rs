@@ -206,3 +206,9 @@ pub fn sign(
     let scheme = scheme_for(provider, opts.generic.as_ref())?;
     scheme.sign(secret.expose(), parts, opts)
 }
+
+/// Whether `provider` signs the URL the sender addressed (Twilio, Square,
+/// HubSpot v3…): a replay to another URL must be re-signed to verify.
+pub fn signs_url(provider: Provider, generic: Option<&generic::GenericConfig>) -> bool {
+    scheme_for(provider, generic).is_ok_and(|s| s.uses_url())
+}

@@ -75,6 +75,7 @@ pub fn delete_where(tx: &Transaction, condition: &str, params: impl Params) -> r
     let mut log = tx.prepare_cached("INSERT INTO search_deletes (seq, path) VALUES (?1, ?2)")?;
     for r in &gone {
         log.execute(params![r.seq, r.path])?;
+        super::attempts::delete_for(tx, r.seq)?;
     }
     Ok(gone)
 }
@@ -89,6 +90,7 @@ pub fn prune_oldest(tx: &Transaction, n: usize) -> rusqlite::Result<Vec<Removed>
 pub fn clear_unpinned(tx: &Transaction) -> rusqlite::Result<u64> {
     let n = tx.execute("DELETE FROM deliveries WHERE flags & ?1 = 0", [FLAG_PINNED])? as u64;
     tx.execute("INSERT INTO search_deletes (seq, path) VALUES (0, '')", [])?;
+    super::attempts::delete_orphans(tx)?;
     Ok(n)
 }
 

@@ -11,6 +11,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_deliveries.sql"),
     include_str!("migrations/0002_endpoints.sql"),
     include_str!("migrations/0003_endpoint_ids.sql"),
+    include_str!("migrations/0004_attempts.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

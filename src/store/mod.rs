@@ -3,6 +3,7 @@
 //! pool of read-only connections so listing and search never wait for it.
 
 mod activity;
+mod attempts;
 mod checkpoint;
 mod deliveries;
 mod endpoints;
@@ -30,7 +31,7 @@ pub use stats::Stats;
 
 use crate::error::{Error, Result};
 use crate::model::Endpoint;
-use crate::model::{Delivery, DeliveryHead, DeliveryId, NewDelivery};
+use crate::model::{Attempt, AttemptId, AttemptSummary, Delivery, DeliveryHead, DeliveryId, NewAttempt, NewDelivery};
 use writer::{Command, FnJob, Writer};
 pub use writer::{Effects, Job};
 
@@ -95,6 +96,8 @@ pub struct Committed {
     pub delete_log: i64,
     /// Bumped when endpoint settings change, so verdicts are recomputed.
     pub endpoints: u64,
+    /// Bumped when attempts are recorded.
+    pub attempts: u64,
 }
 
 #[derive(Clone)]
@@ -254,6 +257,31 @@ impl Store {
             Ok((found, if found { Effects::ENDPOINTS } else { Effects::NONE }))
         })
         .await
+    }
+
+    /// Records an attempt, and (for a replay) its target as the scope's last.
+    pub async fn record_attempt(&self, attempt: NewAttempt, target_scope: Option<String>) -> Result<AttemptId> {
+        self.write(move |tx| {
+            let id = attempts::insert_attempt(tx, &attempt)?;
+            if let Some(scope) = &target_scope {
+                attempts::set_last_target(tx, scope, &attempt.url)?;
+            }
+            Ok((id, Effects::ATTEMPTS))
+        })
+        .await
+    }
+
+    pub async fn attempts(&self, delivery: DeliveryId) -> Result<Vec<AttemptSummary>> {
+        self.inner.readers.run(move |c| attempts::list_attempts(c, delivery)).await
+    }
+
+    pub async fn attempt(&self, id: AttemptId) -> Result<Attempt> {
+        self.inner.readers.run(move |c| attempts::get_attempt(c, id)).await
+    }
+
+    /// The target last replayed to for this scope (an endpoint's id, or '').
+    pub async fn last_target(&self, scope: String) -> Result<Option<String>> {
+        self.inner.readers.run(move |c| attempts::last_target(c, &scope)).await
     }
 
     pub async fn endpoints(&self) -> Result<Vec<Endpoint>> {
@@ -425,5 +453,6 @@ pub(crate) fn search_connection(path: &Path) -> Result<Connection> {
     Ok(conn)
 }
 
-pub use deliveries::{count_between, get_body, get_delivery, list_between, list_deliveries, same_event};
+pub use attempts::{get_attempt, last_target, list_attempts};
+pub use deliveries::{count_between, get_body, get_delivery, get_head, list_between, list_deliveries, same_event};
 pub use endpoints::list_endpoints;

@@ -57,11 +57,14 @@ pub struct Effects {
     pub deliveries: bool,
     /// Endpoint settings changed: verdicts are recomputed.
     pub endpoints: bool,
+    /// An attempt was recorded: views of attempts reload.
+    pub attempts: bool,
 }
 
 impl Effects {
-    pub const NONE: Effects = Effects { deliveries: false, endpoints: false };
-    pub const ENDPOINTS: Effects = Effects { deliveries: false, endpoints: true };
+    pub const NONE: Effects = Effects { deliveries: false, endpoints: false, attempts: false };
+    pub const ENDPOINTS: Effects = Effects { deliveries: false, endpoints: true, attempts: false };
+    pub const ATTEMPTS: Effects = Effects { deliveries: false, endpoints: false, attempts: true };
 }
 
 /// Work run inside the next group's transaction and answered after that
@@ -165,6 +168,7 @@ struct Outcome {
     shutdown: bool,
     /// Endpoint settings changed: verdicts are recomputed.
     endpoints_changed: bool,
+    attempts_changed: bool,
 }
 
 impl Writer {
@@ -179,7 +183,7 @@ impl Writer {
     ) -> Result<Self> {
         let last_seq: i64 = conn.query_row("SELECT coalesce(max(seq), 0) FROM deliveries", [], |r| r.get(0))?;
         let delete_log = deliveries::last_delete_logged(&conn)?;
-        let state = Committed { last_seq, changes: 0, delete_log, endpoints: 0 };
+        let state = Committed { last_seq, changes: 0, delete_log, endpoints: 0, attempts: 0 };
         published.send_replace(state);
         Ok(Writer {
             conn,
@@ -256,6 +260,9 @@ impl Writer {
                 }
                 if outcome.endpoints_changed {
                     self.state.endpoints += 1;
+                }
+                if outcome.attempts_changed {
+                    self.state.attempts += 1;
                 }
                 if outcome.cleared {
                     self.stats_cursor = outcome.last_seq;
@@ -346,6 +353,7 @@ impl Writer {
                             tx.execute_batch("RELEASE job")?;
                             outcome.changed |= effects.deliveries;
                             outcome.endpoints_changed |= effects.endpoints;
+                            outcome.attempts_changed |= effects.attempts;
                         }
                         Err(_) => tx.execute_batch("ROLLBACK TO job; RELEASE job")?,
                     }

@@ -6,6 +6,7 @@ mod capture;
 mod cli;
 mod crash;
 mod hostile;
+mod replay;
 mod router;
 mod signature;
 mod store;

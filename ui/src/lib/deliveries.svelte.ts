@@ -27,6 +27,8 @@ export class Deliveries {
   unsearched = $state(0);
   /** Bumped when endpoint settings change anywhere (this window, another, the API): views that show them reload. */
   endpointsVersion = $state(0);
+  /** Bumped when an attempt (a replay) is recorded anywhere. */
+  attemptsVersion = $state(0);
   /** Set by the list: whether the user sits at the top, where new rows may appear. */
   atTop = true;
   /** Set by the list: called with the number of rows added above the view. */
@@ -138,6 +140,11 @@ export class Deliveries {
       // Verdicts are recomputed in the background; a `changed` follows once they are.
       this.endpointsVersion += 1;
       void this.reload();
+      return;
+    }
+    if (batch.type === 'attempts') {
+      // A replay was recorded: views of attempts reload (the list is unchanged).
+      this.attemptsVersion += 1;
       return;
     }
     if (batch.type === 'analyzed') {

@@ -150,7 +150,7 @@ export type SignInLink = { url: string, };
  */
 export type CoreStatus = { "state": "starting" } | { "state": "listening", capture_url: string, } | { "state": "failed", code: string, message: string, capture_port: number, } | { "state": "signed_out" };
 
-export type LiveEvent = { "type": "deliveries", count: number, items: Array<DeliverySummary>, } | { "type": "analyzed", items: Array<DeliverySummary>, } | { "type": "endpoints" } | { "type": "changed" };
+export type LiveEvent = { "type": "deliveries", count: number, items: Array<DeliverySummary>, } | { "type": "analyzed", items: Array<DeliverySummary>, } | { "type": "endpoints" } | { "type": "changed" } | { "type": "attempts" };
 
 /**
  * How every error crosses to a client, over HTTP and Tauri alike.
@@ -356,3 +356,124 @@ skew_s: number,
  * The window used, if the scheme (or the caller) sets one.
  */
 tolerance_s: number | null, };
+
+/**
+ * What to send: every field is optional, and what is left out is as
+ * captured (`POST /api/deliveries/{id}/replay`, `hookscope replay`).
+ */
+export type ReplayRequest = { 
+/**
+ * Where to send. An origin (`http://127.0.0.1:3000`) keeps the
+ * delivery's path and query; a URL with a path is used exactly. Left
+ * out: the last target used for the delivery's endpoint.
+ */
+to?: string, method?: string, 
+/**
+ * The headers to start from, in order (default: as captured).
+ */
+headers?: Array<Header>, 
+/**
+ * Each replaces every header of its name (in the first one's place), or is added.
+ */
+set_headers?: Array<Header>, 
+/**
+ * Names of headers to leave out.
+ */
+remove_headers?: Array<string>, 
+/**
+ * A new body: text, or base64 with `body_encoding: "base64"`.
+ */
+body?: string, body_encoding?: ValueEncoding, 
+/**
+ * Recompute the signature headers over what is sent, with a fresh
+ * timestamp: the endpoint's provider and newest secret, or `provider`
+ * and `secret`.
+ */
+resign?: boolean, provider?: Provider, secret?: string, 
+/**
+ * With `resign`: a new event id instead of the delivery's.
+ */
+new_event_id?: boolean, 
+/**
+ * Send the captured `Host` instead of the target's.
+ */
+keep_host?: boolean, 
+/**
+ * Seconds for the whole exchange (default 30).
+ */
+timeout_s?: number, 
+/**
+ * Skip TLS certificate checks for this send.
+ */
+insecure?: boolean, };
+
+/**
+ * One attempt, without its bodies: what lists show.
+ */
+export type AttemptSummary = { id: string, delivery: string, origin: Origin, method: string, url: string, 
+/**
+ * The target's status; `null` when it gave none (see `error`).
+ */
+status: number | null, error: SendError | null, duration_ms: number, 
+/**
+ * RFC 3339, UTC.
+ */
+started_at: string, started_at_us: number, 
+/**
+ * Headers recomputed by re-signing, by name.
+ */
+resigned: Array<string>, 
+/**
+ * Said before sending: e.g. an edited body that no longer matches its signature.
+ */
+warnings: Array<string>, };
+
+/**
+ * One attempt whole: the request as sent and the response as received.
+ */
+export type Attempt = { request: Sent, response: Sent | null, id: string, delivery: string, origin: Origin, method: string, url: string, 
+/**
+ * The target's status; `null` when it gave none (see `error`).
+ */
+status: number | null, error: SendError | null, duration_ms: number, 
+/**
+ * RFC 3339, UTC.
+ */
+started_at: string, started_at_us: number, 
+/**
+ * Headers recomputed by re-signing, by name.
+ */
+resigned: Array<string>, 
+/**
+ * Said before sending: e.g. an edited body that no longer matches its signature.
+ */
+warnings: Array<string>, };
+
+/**
+ * A request or response as an attempt keeps it.
+ */
+export type Sent = { headers: Array<Header>, 
+/**
+ * The body's bytes, base64.
+ */
+body: string, 
+/**
+ * The body as text when it is valid UTF-8.
+ */
+body_text: string | null, 
+/**
+ * Only the start of a longer body was kept.
+ */
+truncated: boolean, };
+
+/**
+ * Why Hookscope sent it.
+ */
+export type Origin = "replay" | "forward";
+
+export type SendError = { kind: SendErrorKind, message: string, };
+
+/**
+ * Why a send got no answer.
+ */
+export type SendErrorKind = "invalid_url" | "dns" | "connect" | "tls" | "timeout" | "reset" | "protocol";
