@@ -64,6 +64,16 @@ enum Command {
     /// Send a stored delivery again (as captured, edited, or re-signed) and record the attempt.
     /// Exit 0 on a 2xx answer, 1 on any other answer or none, 2 on a usage error or unknown id.
     Replay(Box<ReplayArgs>),
+    /// What differs between two requests: deliveries (dlv_…, as captured) or attempts (att_…, as sent).
+    /// Exit 0 when they are the same, 1 when they differ, 2 on an unknown id.
+    Diff {
+        a: String,
+        b: String,
+        #[arg(long, env = "HOOKSCOPE_DB")]
+        db: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
     /// A delivery's attempts (replays), oldest first.
     Attempts {
         id: String,
@@ -154,6 +164,16 @@ fn main() -> ExitCode {
                     let _ = writeln!(std::io::stderr(), "hookscope: {e}");
                     replay::EXIT_USAGE
                 }
+            };
+            return ExitCode::from(code as u8);
+        }
+        Command::Diff { a, b, db, json } => {
+            let db = db.unwrap_or_else(default_db_path);
+            let code = match runtime() {
+                Ok(rt) => {
+                    rt.block_on(replay::run_diff(&db, &a, &b, json, &mut std::io::stdout(), &mut std::io::stderr()))
+                }
+                Err(_) => replay::EXIT_USAGE,
             };
             return ExitCode::from(code as u8);
         }

@@ -3,9 +3,10 @@
 //! `{code, message}` ([`hookscope::error::ErrorBody`]) the HTTP API answers.
 
 use hookscope::DeliveryReply;
-use hookscope::api::{CoreStatus, Info, InspectionReport, ListQuery, ProviderInfo, SignInLink};
+use hookscope::api::{CoreStatus, Draft, Info, InspectionReport, ListQuery, ProviderInfo, ReplayTarget, SignInLink};
 use hookscope::error::ErrorBody;
-use hookscope::model::EndpointJson;
+use hookscope::model::{Attempt, AttemptSummary, EndpointJson};
+use hookscope::replay::{BulkProgress, BulkReplayRequest, Diff, ReplayRequest};
 use hookscope::store::{Page, Stats};
 use tauri::ipc::Response;
 use tauri::{AppHandle, Manager as _, State};
@@ -117,4 +118,55 @@ pub fn providers(core: State<'_, Core>) -> Reply<Vec<ProviderInfo>> {
 #[tauri::command]
 pub fn sign_in_link(core: State<'_, Core>) -> Reply<SignInLink> {
     Ok(api(&core)?.sign_in_link()?)
+}
+
+/// Sends a delivery again (as captured, edited, re-signed) and records the attempt.
+#[tauri::command]
+pub async fn replay(core: State<'_, Core>, id: String, request: ReplayRequest) -> Reply<AttemptSummary> {
+    Ok(api(&core)?.replay(&id, request).await?)
+}
+
+#[tauri::command]
+pub async fn replay_target(core: State<'_, Core>, id: String) -> Reply<ReplayTarget> {
+    Ok(ReplayTarget { url: api(&core)?.last_target(&id).await? })
+}
+
+#[tauri::command]
+pub async fn attempts(core: State<'_, Core>, id: String) -> Reply<Vec<AttemptSummary>> {
+    Ok(api(&core)?.attempts(&id).await?)
+}
+
+#[tauri::command]
+pub async fn attempt(core: State<'_, Core>, id: String) -> Reply<Attempt> {
+    Ok(api(&core)?.attempt(&id).await?)
+}
+
+#[tauri::command]
+pub async fn diff(core: State<'_, Core>, a: String, b: String) -> Reply<Diff> {
+    Ok(api(&core)?.diff(&a, &b).await?)
+}
+
+#[tauri::command]
+pub async fn drafts(core: State<'_, Core>, id: String) -> Reply<Vec<Draft>> {
+    Ok(api(&core)?.drafts(&id).await?)
+}
+
+#[tauri::command]
+pub async fn put_draft(core: State<'_, Core>, id: String, name: String, request: ReplayRequest) -> Reply<()> {
+    Ok(api(&core)?.put_draft(&id, &name, request).await?)
+}
+
+#[tauri::command]
+pub async fn delete_draft(core: State<'_, Core>, id: String, name: String) -> Reply<()> {
+    Ok(api(&core)?.delete_draft(&id, &name).await?)
+}
+
+#[tauri::command]
+pub async fn start_bulk(core: State<'_, Core>, request: BulkReplayRequest) -> Reply<BulkProgress> {
+    Ok(api(&core)?.start_replay_all(request).await?)
+}
+
+#[tauri::command]
+pub fn cancel_bulk(core: State<'_, Core>, job: String) -> Reply<BulkProgress> {
+    Ok(api(&core)?.cancel_bulk(&job)?)
 }

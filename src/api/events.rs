@@ -46,6 +46,9 @@ pub enum LiveEvent {
     /// Attempts were recorded (a replay, from any window, the API or the
     /// CLI): views of attempts reload.
     Attempts,
+    /// A bulk replay's progress (several a second while it runs, and once
+    /// with `finished`).
+    ReplayProgress(crate::replay::BulkProgress),
 }
 
 impl LiveEvent {
@@ -57,6 +60,7 @@ impl LiveEvent {
             LiveEvent::Endpoints => "endpoints",
             LiveEvent::Changed => "changed",
             LiveEvent::Attempts => "attempts",
+            LiveEvent::ReplayProgress(_) => "replay_progress",
         }
     }
 }

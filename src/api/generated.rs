@@ -30,7 +30,10 @@ pub fn typescript() -> String {
     use crate::inspect::Inspection;
     use crate::model::*;
     use crate::outbound::{SendError, SendErrorKind};
-    use crate::replay::ReplayRequest;
+    use crate::replay::{
+        BodyDiff, BodyLine, BulkProgress, BulkReplayRequest, Change, Diff, HeaderChange, HeaderOp, LineOp,
+        ReplayRequest,
+    };
     use crate::signature::generic::{GenericConfig, GenericTimestamp};
     use crate::signature::*;
     use crate::store::{Page, Stats};
@@ -75,6 +78,17 @@ pub fn typescript() -> String {
         Origin,
         SendError,
         SendErrorKind,
+        Draft,
+        ReplayTarget,
+        Diff,
+        Change,
+        HeaderChange,
+        HeaderOp,
+        BodyDiff,
+        BodyLine,
+        LineOp,
+        BulkReplayRequest,
+        BulkProgress,
     );
     out
 }

@@ -28,10 +28,12 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::auth::{Auth, COOKIE_PREFIX};
-use super::{Api, CoreStatus, Info, InspectionReport, ListQuery, LiveEvent, ProviderInfo, SignInLink};
+use super::{
+    Api, CoreStatus, Draft, Info, InspectionReport, ListQuery, LiveEvent, ProviderInfo, ReplayTarget, SignInLink,
+};
 use crate::error::{Error, ErrorBody};
 use crate::model::{Attempt, AttemptSummary, DeliveryReply, DeliverySummary, EndpointJson};
-use crate::replay::ReplayRequest;
+use crate::replay::{BulkProgress, BulkReplayRequest, Diff, ReplayRequest};
 use crate::store::{Page, Stats};
 use crate::task::ServerHandle;
 
@@ -87,6 +89,12 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(replay))
         .routes(routes!(attempts))
         .routes(routes!(attempt))
+        .routes(routes!(replay_target))
+        .routes(routes!(diff))
+        .routes(routes!(drafts))
+        .routes(routes!(put_draft, delete_draft))
+        .routes(routes!(start_bulk))
+        .routes(routes!(bulk, cancel_bulk))
         .routes(routes!(stats))
         .routes(routes!(events))
         .routes(routes!(sign_in_link))
@@ -365,6 +373,14 @@ async fn replay(
     Ok(Json(s.api.replay(&id, r).await?))
 }
 
+/// Where a replay of this delivery goes when no target is given: the last
+/// target used for its endpoint (`url` null when there is none yet).
+#[utoipa::path(get, path = "/api/deliveries/{id}/replay-target", params(("id" = String, Path)), tag = "replay",
+    responses((status = 200, body = ReplayTarget), (status = 404, body = ErrorBody)))]
+async fn replay_target(State(s): State<AppState>, Path(id): Path<String>) -> Reply<ReplayTarget> {
+    Ok(Json(ReplayTarget { url: s.api.last_target(&id).await? }))
+}
+
 /// A delivery's attempts, oldest first.
 #[utoipa::path(get, path = "/api/deliveries/{id}/attempts", params(("id" = String, Path)), tag = "replay",
     responses((status = 200, body = Vec<AttemptSummary>), (status = 404, body = ErrorBody)))]
@@ -377,6 +393,73 @@ async fn attempts(State(s): State<AppState>, Path(id): Path<String>) -> Reply<Ve
     responses((status = 200, body = Attempt), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn attempt(State(s): State<AppState>, Path(id): Path<String>) -> Reply<Attempt> {
     Ok(Json(s.api.attempt(&id).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct DiffQuery {
+    /// A delivery (`dlv_…`, as captured) or an attempt (`att_…`, as sent).
+    a: String,
+    b: String,
+}
+
+/// What differs between two requests: method, URL, headers, body lines.
+#[utoipa::path(get, path = "/api/diff", params(DiffQuery), tag = "replay",
+    responses((status = 200, body = Diff), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn diff(State(s): State<AppState>, Params(q): Params<DiffQuery>) -> Reply<Diff> {
+    Ok(Json(s.api.diff(&q.a, &q.b).await?))
+}
+
+/// The edits kept on a delivery, newest first.
+#[utoipa::path(get, path = "/api/deliveries/{id}/drafts", params(("id" = String, Path)), tag = "replay",
+    responses((status = 200, body = Vec<Draft>), (status = 404, body = ErrorBody)))]
+async fn drafts(State(s): State<AppState>, Path(id): Path<String>) -> Reply<Vec<Draft>> {
+    Ok(Json(s.api.drafts(&id).await?))
+}
+
+/// Keeps an edit under a name (replacing one of that name).
+#[utoipa::path(put, path = "/api/deliveries/{id}/drafts/{name}", params(("id" = String, Path), ("name" = String, Path)),
+    tag = "replay", request_body = ReplayRequest,
+    responses((status = 204), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn put_draft(
+    State(s): State<AppState>,
+    Path((id, name)): Path<(String, String)>,
+    Body(r): Body<ReplayRequest>,
+) -> Result<StatusCode, ApiError> {
+    s.api.put_draft(&id, &name, r).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(delete, path = "/api/deliveries/{id}/drafts/{name}", params(("id" = String, Path), ("name" = String, Path)),
+    tag = "replay", responses((status = 204), (status = 404, body = ErrorBody)))]
+async fn delete_draft(
+    State(s): State<AppState>,
+    Path((id, name)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    s.api.delete_draft(&id, &name).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Starts replaying many deliveries (these `ids`, or every one matching
+/// the filters) to one target, oldest first. Progress: `replay_progress`
+/// events and `GET /api/replays/{job}`.
+#[utoipa::path(post, path = "/api/replays", tag = "replay", request_body = BulkReplayRequest,
+    responses((status = 200, body = BulkProgress), (status = 400, body = ErrorBody)))]
+async fn start_bulk(State(s): State<AppState>, Body(r): Body<BulkReplayRequest>) -> Reply<BulkProgress> {
+    Ok(Json(s.api.start_replay_all(r).await?))
+}
+
+#[utoipa::path(get, path = "/api/replays/{job}", params(("job" = String, Path)), tag = "replay",
+    responses((status = 200, body = BulkProgress), (status = 404, body = ErrorBody)))]
+async fn bulk(State(s): State<AppState>, Path(job): Path<String>) -> Reply<BulkProgress> {
+    Ok(Json(s.api.bulk_progress(&job)?))
+}
+
+/// Cancels a bulk replay: nothing more is sent (sends in flight finish).
+#[utoipa::path(delete, path = "/api/replays/{job}", params(("job" = String, Path)), tag = "replay",
+    responses((status = 200, body = BulkProgress), (status = 404, body = ErrorBody)))]
+async fn cancel_bulk(State(s): State<AppState>, Path(job): Path<String>) -> Reply<BulkProgress> {
+    Ok(Json(s.api.cancel_bulk(&job)?))
 }
 
 /// Every endpoint, secrets redacted.

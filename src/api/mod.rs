@@ -16,6 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 
 pub use events::{COALESCE, LiveEvent};
 pub use http::{ApiServer, openapi, router, serve_api};
+pub use replay::{Draft, ReplayTarget};
 
 use crate::error::{Error, Result};
 use crate::inspect::{self, Inspection};
@@ -101,11 +102,18 @@ pub struct Api {
     info: Info,
     auth: Option<std::sync::Arc<auth::Auth>>,
     outbound: crate::outbound::Outbound,
+    jobs: std::sync::Arc<replay::Jobs>,
 }
 
 impl Api {
     pub fn new(store: Store, info: Info) -> Self {
-        Api { store, info, auth: None, outbound: crate::outbound::Outbound::new(Default::default()) }
+        Api {
+            store,
+            info,
+            auth: None,
+            outbound: crate::outbound::Outbound::new(Default::default()),
+            jobs: Default::default(),
+        }
     }
 
     /// With the HTTP layer's sign-in, so that [`Api::sign_in_link`] works.
@@ -134,7 +142,17 @@ impl Api {
     /// The live stream every adapter forwards: deliveries, analyzed,
     /// endpoints, changed — coalesced, at most one batch per [`COALESCE`].
     pub fn subscribe(&self) -> impl Stream<Item = LiveEvent> + Send + 'static {
-        events::subscribe(self.store.clone())
+        let bulk = futures_util::stream::unfold(self.jobs.progress.subscribe(), |mut rx| async move {
+            loop {
+                match rx.recv().await {
+                    Ok(p) => return Some((LiveEvent::ReplayProgress(p), rx)),
+                    // A slow subscriber skips to the newest progress.
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+                }
+            }
+        });
+        futures_util::stream::select(events::subscribe(self.store.clone()), bulk)
     }
 
     #[tracing::instrument(level = "debug", skip(self), err(level = "debug"))]

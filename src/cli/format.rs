@@ -115,6 +115,46 @@ pub fn utc_time(us: i64) -> String {
     format!("{y:04}-{m:02}-{d:02} {hh:02}:{mm:02}:{ss:02}.{millis:03}Z")
 }
 
+/// A diff for people: what changed, `-` for side a and `+` for side b.
+pub fn diff_text(d: &crate::replay::Diff) -> String {
+    use crate::replay::{HeaderOp, LineOp};
+    let mut out = format!("--- {}\n+++ {}\n", d.a, d.b);
+    if d.is_empty() {
+        out.push_str("the same request\n");
+        return out;
+    }
+    if let Some(m) = &d.method {
+        let _ = writeln!(out, "method  {} -> {}", m.a, m.b);
+    }
+    if let Some(u) = &d.url {
+        let _ = writeln!(out, "url     {}\n     -> {}", escape_line(&u.a), escape_line(&u.b));
+    }
+    for h in &d.headers {
+        let (a, b) = (h.a.as_deref().unwrap_or(""), h.b.as_deref().unwrap_or(""));
+        let line = match h.op {
+            HeaderOp::Removed => format!("- {}: {a}", h.name),
+            HeaderOp::Added => format!("+ {}: {b}", h.name),
+            HeaderOp::Changed => format!("~ {}: {a} -> {b}", h.name),
+        };
+        let _ = writeln!(out, "{}", escape_line(&line));
+    }
+    let body = &d.body;
+    if body.binary && !body.same {
+        let _ = writeln!(out, "body: binary, {} -> {} bytes", body.a_size, body.b_size);
+    } else if !body.same {
+        out.push_str(if body.json { "body (JSON, pretty):\n" } else { "body:\n" });
+        for l in &body.lines {
+            let mark = match l.op {
+                LineOp::Same => ' ',
+                LineOp::Removed => '-',
+                LineOp::Added => '+',
+            };
+            let _ = writeln!(out, "{mark} {}", escape_line(&l.text));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

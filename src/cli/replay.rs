@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use crate::api::{Api, Info};
 use crate::error::{Error, ErrorBody, Result};
 use crate::model::{AttemptSummary, Header};
-use crate::replay::ReplayRequest;
+use crate::replay::{BulkProgress, BulkReplayRequest, Diff, ReplayRequest};
 use crate::signature::Provider;
 use crate::store::{self, Store, StoreConfig};
 
@@ -26,7 +26,26 @@ pub const EXIT_USAGE: i32 = 2;
 #[derive(Debug, Clone, clap::Args)]
 pub struct ReplayArgs {
     /// The delivery to send again.
-    pub id: String,
+    #[arg(required_unless_present = "all")]
+    pub id: Option<String>,
+    /// Every delivery matching the filters (--path, --status, --q, --limit), oldest first.
+    #[arg(long, conflicts_with_all = ["id", "method", "set_headers", "remove_headers", "body", "body_file", "provider", "secret", "new_event_id"])]
+    pub all: bool,
+    /// With --all: deliveries under this path prefix.
+    #[arg(long, requires = "all")]
+    pub path: Option<String>,
+    /// With --all: a status (404) or class (4xx).
+    #[arg(long, requires = "all")]
+    pub status: Option<String>,
+    /// With --all: words to find in path, headers and bodies.
+    #[arg(long, requires = "all")]
+    pub q: Option<String>,
+    /// With --all: at most this many (the newest that match).
+    #[arg(long, requires = "all")]
+    pub limit: Option<u64>,
+    /// With --all: sends in flight at once (default 4; 1 keeps arrival order).
+    #[arg(long, requires = "all")]
+    pub concurrency: Option<u32>,
     /// Target: an origin (http://127.0.0.1:3000) keeps the delivery's path and
     /// query; a URL with a path is used exactly. Default: the last target used
     /// for the delivery's endpoint.
@@ -132,13 +151,16 @@ pub async fn run_replay(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> i32 {
+    let Some(id) = args.id.as_deref().filter(|_| !args.all) else {
+        return run_bulk(args, db, out, err).await;
+    };
     let request = match args.request(stdin) {
         Ok(r) => r,
         Err(e) => return say(err, EXIT_USAGE, &e),
     };
     let sent = match crate::app::running_instance(db) {
-        Some(instance) => replay_through(&instance.api_url, &args.id, &request).await,
-        None => replay_here(db, &args.id, request).await,
+        Some(instance) => replay_through(&instance.api_url, id, &request).await,
+        None => replay_here(db, id, request).await,
     };
     let attempt = match sent {
         Ok(a) => a,
@@ -179,13 +201,105 @@ pub fn attempt_line(a: &AttemptSummary) -> String {
     escape_line(&format!("{outcome} in {:.1} ms  {}  {}", a.duration_ms, a.url, a.id))
 }
 
-async fn replay_here(db: &Path, id: &str, request: ReplayRequest) -> Result<AttemptSummary> {
+/// The store opened by the CLI itself, when no instance runs on `db`.
+fn local_api(db: &Path) -> Result<Api> {
     if !db.exists() {
         return Err(Error::NoDatabase(db.to_owned()));
     }
-    let store = Store::open(StoreConfig::new(db))?;
-    let api = Api::new(store, cli_info(db));
-    api.replay(id, request).await
+    Ok(Api::new(Store::open(StoreConfig::new(db))?, cli_info(db)))
+}
+
+async fn replay_here(db: &Path, id: &str, request: ReplayRequest) -> Result<AttemptSummary> {
+    local_api(db)?.replay(id, request).await
+}
+
+/// `replay --all`: one summary line (or JSON object) at the end.
+async fn run_bulk(args: &ReplayArgs, db: &Path, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let request = BulkReplayRequest {
+        ids: None,
+        method: None,
+        path: args.path.clone(),
+        status: args.status.clone(),
+        q: args.q.clone(),
+        limit: args.limit,
+        to: args.to.clone(),
+        concurrency: args.concurrency,
+        resign: args.resign,
+        keep_host: args.keep_host,
+        timeout_s: args.timeout,
+        insecure: args.insecure,
+    };
+    let done = match crate::app::running_instance(db) {
+        Some(instance) => bulk_through(&instance.api_url, &request).await,
+        None => match local_api(db) {
+            Ok(api) => api.replay_all(request).await,
+            Err(e) => Err(e),
+        },
+    };
+    let p = match done {
+        Ok(p) => p,
+        Err(e) => return say(err, EXIT_USAGE, &e.to_string()),
+    };
+    for e in &p.errors {
+        let _ = writeln!(err, "skipped: {}", escape_line(e));
+    }
+    let printed = if args.json {
+        serde_json::to_string(&p).map_err(std::io::Error::other).and_then(|j| writeln!(out, "{j}"))
+    } else {
+        writeln!(
+            out,
+            "{} sent in {:.1} s: {} answered 2xx, {} did not{}",
+            p.done,
+            p.duration_ms / 1000.0,
+            p.ok,
+            p.failed,
+            if p.skipped > 0 { format!(", {} skipped", p.skipped) } else { String::new() }
+        )
+    };
+    if printed.is_err() {
+        return EXIT_FAILED;
+    }
+    if p.failed == 0 && p.skipped == 0 { EXIT_OK } else { EXIT_FAILED }
+}
+
+/// Starts the bulk replay in the running instance (its UI shows progress)
+/// and waits for it to finish.
+async fn bulk_through(api_url: &str, request: &BulkReplayRequest) -> Result<BulkProgress> {
+    let instance = Instance::new(api_url)?;
+    let mut p: BulkProgress = instance.call(reqwest::Method::POST, "/api/replays", Some(request)).await?;
+    while !p.finished {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        p = instance.call(reqwest::Method::GET, &format!("/api/replays/{}", p.job), None::<&()>).await?;
+    }
+    Ok(p)
+}
+
+/// `hookscope diff A B`: what differs between two requests (deliveries as
+/// captured, attempts as sent); exit 0 when they are the same, 1 when not.
+pub async fn run_diff(db: &Path, a: &str, b: &str, json: bool, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
+    let diffed = match crate::app::running_instance(db) {
+        Some(instance) => match Instance::new(&instance.api_url) {
+            Ok(i) => i.call(reqwest::Method::GET, &format!("/api/diff?a={a}&b={b}"), None::<&()>).await,
+            Err(e) => Err(e),
+        },
+        None => match crate::store::open_read_only(db) {
+            Ok(readers) => crate::replay::read_diff(&readers, a, b),
+            Err(e) => Err(e),
+        },
+    };
+    let d: Diff = match diffed {
+        Ok(d) => d,
+        Err(e) => return say(err, EXIT_USAGE, &e.to_string()),
+    };
+    let printed = if json {
+        serde_json::to_string(&d).map_err(std::io::Error::other).and_then(|j| writeln!(out, "{j}"))
+    } else {
+        out.write_all(super::format::diff_text(&d).as_bytes())
+    };
+    if printed.is_err() {
+        return EXIT_FAILED;
+    }
+    if d.is_empty() { EXIT_OK } else { EXIT_FAILED }
 }
 
 fn cli_info(db: &Path) -> Info {

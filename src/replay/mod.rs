@@ -3,6 +3,8 @@
 //! request is planned here (pure, `plan.rs`); `api::Api::replay` sends it
 //! with the shared outbound client and records the attempt.
 
+mod bulk;
+mod diff;
 mod plan;
 
 use base64::Engine as _;
@@ -14,6 +16,8 @@ use crate::error::{Error, Result};
 use crate::model::{Header, HeaderJson, ValueEncoding};
 use crate::signature::Provider;
 
+pub use bulk::{BulkProgress, BulkReplayRequest};
+pub use diff::{BodyDiff, BodyLine, Change, Diff, HeaderChange, HeaderOp, LineOp, Side, diff, read_diff, read_side};
 pub use plan::{HOP_BY_HOP, Plan, full_url, plan, set_header, target};
 
 /// What to send: every field is optional, and what is left out is as

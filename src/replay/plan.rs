@@ -184,7 +184,15 @@ pub fn plan(
             SignParts { method: &method, url: &sent_url, body: &body, now_s, id: id.as_deref(), headers: &headers };
         let signed = signature::sign(provider, &secret, &parts, &SignOptions { generic, private_key_pem: None })
             .map_err(|e| Error::InvalidArgument(format!("re-signing as {}: {e}", provider.id())))?;
+        // Recompute the signature headers the request carries; add them all
+        // only to a request that carried none (GitHub's sha1 header, say,
+        // stays away from a delivery that came with sha256 alone).
+        let has = |headers: &[Header], name: &str| headers.iter().any(|h| h.name.eq_ignore_ascii_case(name));
+        let carried = signed.headers.iter().any(|(name, _)| has(&headers, name));
         for (name, value) in &signed.headers {
+            if carried && !has(&headers, name) {
+                continue;
+            }
             set_header(&mut headers, name, value.as_bytes());
             resigned.push(name.clone());
         }

@@ -102,10 +102,12 @@ pub fn get_attempt(conn: &Connection, id: AttemptId) -> Result<Attempt> {
 
 /// The attempts of deleted deliveries go with them.
 pub fn delete_orphans(tx: &Transaction) -> rusqlite::Result<usize> {
+    tx.execute("DELETE FROM drafts WHERE delivery NOT IN (SELECT seq FROM deliveries)", [])?;
     tx.execute("DELETE FROM attempts WHERE delivery NOT IN (SELECT seq FROM deliveries)", [])
 }
 
 pub fn delete_for(tx: &Transaction, delivery: i64) -> rusqlite::Result<usize> {
+    tx.prepare_cached("DELETE FROM drafts WHERE delivery = ?1")?.execute([delivery])?;
     tx.prepare_cached("DELETE FROM attempts WHERE delivery = ?1")?.execute([delivery])
 }
 
@@ -119,4 +121,34 @@ pub fn set_last_target(tx: &Transaction, scope: &str, url: &str) -> rusqlite::Re
     )?
     .execute([scope, url])
     .map(drop)
+}
+
+/// A delivery's drafts: (name, request JSON, updated), newest first.
+pub fn list_drafts(conn: &Connection, delivery: DeliveryId) -> Result<Vec<(String, String, i64)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT name, request, updated_at_us FROM drafts WHERE delivery = ?1 ORDER BY updated_at_us DESC",
+    )?;
+    let rows =
+        stmt.query_map([delivery.0], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
+pub fn put_draft(
+    tx: &Transaction,
+    delivery: DeliveryId,
+    name: &str,
+    request: &str,
+    now_us: i64,
+) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO drafts (delivery, name, request, updated_at_us) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (delivery, name) DO UPDATE SET request = ?3, updated_at_us = ?4",
+    )?
+    .execute(params![delivery.0, name, request, now_us])
+    .map(drop)
+}
+
+pub fn delete_draft(tx: &Transaction, delivery: DeliveryId, name: &str) -> rusqlite::Result<bool> {
+    Ok(tx.prepare_cached("DELETE FROM drafts WHERE delivery = ?1 AND name = ?2")?.execute(params![delivery.0, name])?
+        > 0)
 }

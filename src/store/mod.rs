@@ -279,6 +279,18 @@ impl Store {
         self.inner.readers.run(move |c| attempts::get_attempt(c, id)).await
     }
 
+    pub async fn drafts(&self, delivery: DeliveryId) -> Result<Vec<(String, String, i64)>> {
+        self.inner.readers.run(move |c| attempts::list_drafts(c, delivery)).await
+    }
+
+    pub async fn put_draft(&self, delivery: DeliveryId, name: String, request: String, now_us: i64) -> Result<()> {
+        self.write(move |tx| Ok((attempts::put_draft(tx, delivery, &name, &request, now_us)?, Effects::ATTEMPTS))).await
+    }
+
+    pub async fn delete_draft(&self, delivery: DeliveryId, name: String) -> Result<bool> {
+        self.write(move |tx| Ok((attempts::delete_draft(tx, delivery, &name)?, Effects::ATTEMPTS))).await
+    }
+
     /// The target last replayed to for this scope (an endpoint's id, or '').
     pub async fn last_target(&self, scope: String) -> Result<Option<String>> {
         self.inner.readers.run(move |c| attempts::last_target(c, &scope)).await

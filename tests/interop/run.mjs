@@ -1,6 +1,7 @@
 // Interop: each provider's own SDK signs and `hookscope verify` must accept;
 // `hookscope sign` signs and the SDK must accept; a tampered body must be
-// refused. One line per check; exits non-zero if any check fails.
+// refused; a replay re-signed by `hookscope replay --resign` must pass the
+// SDK (replay.mjs). One line per check; exits non-zero if any check fails.
 //
 //   HOOKSCOPE_BIN=/path/to/hookscope node tests/interop/run.mjs
 //
@@ -12,6 +13,7 @@ import crypto from "node:crypto";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
+import { replayChecks } from "./replay.mjs";
 
 const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -163,6 +165,10 @@ for (const [provider, mod, prefix] of [["standard-webhooks", "standardwebhooks",
   });
   void publicKey;
 }
+
+// Replay: a running `hookscope serve` re-signs an edited delivery for a
+// local server verifying with each SDK.
+await replayChecks(BIN, check);
 
 // Slack, through the Python SDK
 {

@@ -27,3 +27,12 @@ CREATE TABLE replay_targets (
     scope TEXT PRIMARY KEY,
     url   TEXT NOT NULL
 ) WITHOUT ROWID;
+
+-- Named edits kept on a delivery, to send again later: a ReplayRequest as JSON.
+CREATE TABLE drafts (
+    delivery      INTEGER NOT NULL,
+    name          TEXT    NOT NULL,
+    request       TEXT    NOT NULL,
+    updated_at_us INTEGER NOT NULL,
+    PRIMARY KEY (delivery, name)
+) WITHOUT ROWID;

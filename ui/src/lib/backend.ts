@@ -3,7 +3,15 @@
 // origin (fetch and Server-Sent Events, signed in by the HttpOnly cookie).
 
 import type {
+  Attempt,
+  AttemptSummary,
+  BulkProgress,
+  BulkReplayRequest,
   CoreStatus,
+  Diff,
+  Draft,
+  ReplayRequest,
+  ReplayTarget,
   DeliveryHead,
   Endpoint,
   ErrorBody,
@@ -51,6 +59,20 @@ export interface Backend {
   providers(): Promise<ProviderInfo[]>;
   /** A fresh one-time link that opens this instance's UI in a browser, signed in. */
   signInLink(): Promise<SignInLink>;
+  /** Sends a delivery again (as captured, edited, re-signed); the attempt, whatever the target answered. */
+  replay(id: string, request: ReplayRequest): Promise<AttemptSummary>;
+  /** Where `replay` goes without a `to`: the last target of the delivery's endpoint. */
+  replayTarget(id: string): Promise<ReplayTarget>;
+  attempts(id: string): Promise<AttemptSummary[]>;
+  attempt(id: string): Promise<Attempt>;
+  /** What differs between two requests: deliveries (dlv_) as captured, attempts (att_) as sent. */
+  diff(a: string, b: string): Promise<Diff>;
+  drafts(id: string): Promise<Draft[]>;
+  putDraft(id: string, name: string, request: ReplayRequest): Promise<void>;
+  deleteDraft(id: string, name: string): Promise<void>;
+  /** Starts a bulk replay; progress arrives as `replay_progress` events. */
+  startBulk(request: BulkReplayRequest): Promise<BulkProgress>;
+  cancelBulk(job: string): Promise<BulkProgress>;
   /** Live batches and status changes; returns a function that stops them. */
   subscribe(onBatch: (batch: LiveEvent) => void, onStatus: (status: CoreStatus) => void): () => void;
 }
@@ -71,6 +93,10 @@ export function queryString(query: ListQuery): string {
   }
   const s = params.toString();
   return s ? `?${s}` : '';
+}
+
+function jsonBody(method: string, body: unknown): RequestInit {
+  return { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
 }
 
 class BrowserBackend implements Backend {
@@ -180,6 +206,51 @@ class BrowserBackend implements Backend {
     return this.json('/api/sign-in-links', { method: 'POST' });
   }
 
+  replay(id: string, request: ReplayRequest): Promise<AttemptSummary> {
+    return this.json(`/api/deliveries/${encodeURIComponent(id)}/replay`, jsonBody('POST', request));
+  }
+
+  replayTarget(id: string): Promise<ReplayTarget> {
+    return this.json(`/api/deliveries/${encodeURIComponent(id)}/replay-target`);
+  }
+
+  attempts(id: string): Promise<AttemptSummary[]> {
+    return this.json(`/api/deliveries/${encodeURIComponent(id)}/attempts`);
+  }
+
+  attempt(id: string): Promise<Attempt> {
+    return this.json(`/api/attempts/${encodeURIComponent(id)}`);
+  }
+
+  diff(a: string, b: string): Promise<Diff> {
+    return this.json(`/api/diff?a=${encodeURIComponent(a)}&b=${encodeURIComponent(b)}`);
+  }
+
+  drafts(id: string): Promise<Draft[]> {
+    return this.json(`/api/deliveries/${encodeURIComponent(id)}/drafts`);
+  }
+
+  async putDraft(id: string, name: string, request: ReplayRequest): Promise<void> {
+    await this.request(
+      `/api/deliveries/${encodeURIComponent(id)}/drafts/${encodeURIComponent(name)}`,
+      jsonBody('PUT', request),
+    );
+  }
+
+  async deleteDraft(id: string, name: string): Promise<void> {
+    await this.request(`/api/deliveries/${encodeURIComponent(id)}/drafts/${encodeURIComponent(name)}`, {
+      method: 'DELETE',
+    });
+  }
+
+  startBulk(request: BulkReplayRequest): Promise<BulkProgress> {
+    return this.json('/api/replays', jsonBody('POST', request));
+  }
+
+  cancelBulk(job: string): Promise<BulkProgress> {
+    return this.json(`/api/replays/${encodeURIComponent(job)}`, { method: 'DELETE' });
+  }
+
   subscribe(onBatch: (batch: LiveEvent) => void, onStatus: (status: CoreStatus) => void): () => void {
     const source = new EventSource('/api/events');
     let broken = false;
@@ -190,7 +261,14 @@ class BrowserBackend implements Backend {
         // A malformed event is dropped; the next one or a reload catches up.
       }
     };
-    for (const topic of ['deliveries', 'analyzed', 'endpoints', 'changed'] satisfies LiveEvent['type'][]) {
+    for (const topic of [
+      'deliveries',
+      'analyzed',
+      'endpoints',
+      'changed',
+      'attempts',
+      'replay_progress',
+    ] satisfies LiveEvent['type'][]) {
       source.addEventListener(topic, parse);
     }
     source.addEventListener('open', () => {
@@ -299,6 +377,46 @@ class DesktopBackend implements Backend {
 
   signInLink(): Promise<SignInLink> {
     return this.call('sign_in_link');
+  }
+
+  replay(id: string, request: ReplayRequest): Promise<AttemptSummary> {
+    return this.call('replay', { id, request });
+  }
+
+  replayTarget(id: string): Promise<ReplayTarget> {
+    return this.call('replay_target', { id });
+  }
+
+  attempts(id: string): Promise<AttemptSummary[]> {
+    return this.call('attempts', { id });
+  }
+
+  attempt(id: string): Promise<Attempt> {
+    return this.call('attempt', { id });
+  }
+
+  diff(a: string, b: string): Promise<Diff> {
+    return this.call('diff', { a, b });
+  }
+
+  drafts(id: string): Promise<Draft[]> {
+    return this.call('drafts', { id });
+  }
+
+  putDraft(id: string, name: string, request: ReplayRequest): Promise<void> {
+    return this.call('put_draft', { id, name, request });
+  }
+
+  deleteDraft(id: string, name: string): Promise<void> {
+    return this.call('delete_draft', { id, name });
+  }
+
+  startBulk(request: BulkReplayRequest): Promise<BulkProgress> {
+    return this.call('start_bulk', { request });
+  }
+
+  cancelBulk(job: string): Promise<BulkProgress> {
+    return this.call('cancel_bulk', { job });
   }
 
   subscribe(onBatch: (batch: LiveEvent) => void, onStatus: (status: CoreStatus) => void): () => void {

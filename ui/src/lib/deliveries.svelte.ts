@@ -3,7 +3,7 @@
 
 import type { Backend } from './backend';
 import { type Filters, isFiltered, loadFilters, matches, saveFilters, toQuery } from './filters';
-import type { CoreStatus, LiveEvent, Info, Stats, DeliverySummary } from './generated/types';
+import type { BulkProgress, CoreStatus, LiveEvent, Info, Stats, DeliverySummary } from './generated/types';
 import { withInspection } from './signature';
 
 export const PAGE_SIZE = 500;
@@ -29,6 +29,8 @@ export class Deliveries {
   endpointsVersion = $state(0);
   /** Bumped when an attempt (a replay) is recorded anywhere. */
   attemptsVersion = $state(0);
+  /** The newest bulk replay's progress, from any window or the CLI. */
+  bulk = $state<BulkProgress | null>(null);
   /** Set by the list: whether the user sits at the top, where new rows may appear. */
   atTop = true;
   /** Set by the list: called with the number of rows added above the view. */
@@ -140,6 +142,10 @@ export class Deliveries {
       // Verdicts are recomputed in the background; a `changed` follows once they are.
       this.endpointsVersion += 1;
       void this.reload();
+      return;
+    }
+    if (batch.type === 'replay_progress') {
+      this.bulk = batch;
       return;
     }
     if (batch.type === 'attempts') {

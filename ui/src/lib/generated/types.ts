@@ -150,7 +150,7 @@ export type SignInLink = { url: string, };
  */
 export type CoreStatus = { "state": "starting" } | { "state": "listening", capture_url: string, } | { "state": "failed", code: string, message: string, capture_port: number, } | { "state": "signed_out" };
 
-export type LiveEvent = { "type": "deliveries", count: number, items: Array<DeliverySummary>, } | { "type": "analyzed", items: Array<DeliverySummary>, } | { "type": "endpoints" } | { "type": "changed" } | { "type": "attempts" };
+export type LiveEvent = { "type": "deliveries", count: number, items: Array<DeliverySummary>, } | { "type": "analyzed", items: Array<DeliverySummary>, } | { "type": "endpoints" } | { "type": "changed" } | { "type": "attempts" } | { "type": "replay_progress" } & BulkProgress;
 
 /**
  * How every error crosses to a client, over HTTP and Tauri alike.
@@ -477,3 +477,104 @@ export type SendError = { kind: SendErrorKind, message: string, };
  * Why a send got no answer.
  */
 export type SendErrorKind = "invalid_url" | "dns" | "connect" | "tls" | "timeout" | "reset" | "protocol";
+
+/**
+ * An edit kept on a delivery under a name, to send again later.
+ */
+export type Draft = { name: string, request: ReplayRequest, 
+/**
+ * RFC 3339, UTC.
+ */
+updated_at: string, };
+
+/**
+ * The target a replay goes to when none is given.
+ */
+export type ReplayTarget = { url: string | null, };
+
+/**
+ * `hookscope diff A B` and `GET /api/diff?a=…&b=…`.
+ */
+export type Diff = { a: string, b: string, method: Change | null, url: Change | null, headers: Array<HeaderChange>, body: BodyDiff, };
+
+export type Change = { a: string, b: string, };
+
+export type HeaderChange = { op: HeaderOp, name: string, 
+/**
+ * The value on side a (absent when added).
+ */
+a: string | null, b: string | null, };
+
+export type HeaderOp = "added" | "removed" | "changed";
+
+export type BodyDiff = { same: boolean, 
+/**
+ * Both bodies were JSON and are compared pretty-printed.
+ */
+json: boolean, 
+/**
+ * Either body is not text: only sizes are compared.
+ */
+binary: boolean, a_size: number, b_size: number, 
+/**
+ * Every line of the (pretty) bodies with its op; empty when binary.
+ */
+lines: Array<BodyLine>, };
+
+export type BodyLine = { op: LineOp, text: string, };
+
+export type LineOp = "same" | "removed" | "added";
+
+/**
+ * `POST /api/replays`, `hookscope replay --all`.
+ */
+export type BulkReplayRequest = { 
+/**
+ * These deliveries; when absent, every one matching the filters below.
+ */
+ids?: Array<string>, 
+/**
+ * Filters, as the list takes them.
+ */
+method?: string, path?: string, status?: string, q?: string, 
+/**
+ * At most this many (the newest that match), sent oldest first.
+ */
+limit?: number, 
+/**
+ * Where to send (as for one replay); absent: each endpoint's last target.
+ */
+to?: string, 
+/**
+ * Sends in flight at once (default 4, at most 64); 1 keeps arrival order.
+ */
+concurrency?: number, resign?: boolean, keep_host?: boolean, timeout_s?: number, insecure?: boolean, };
+
+/**
+ * Where a bulk replay stands; the last one sent has `finished`.
+ */
+export type BulkProgress = { 
+/**
+ * `bulk_…`: for `GET` and `DELETE /api/replays/{job}`.
+ */
+job: string, total: number, 
+/**
+ * Sent so far (answered or failed).
+ */
+done: number, 
+/**
+ * Answered 2xx.
+ */
+ok: number, 
+/**
+ * Answered otherwise, or not at all.
+ */
+failed: number, 
+/**
+ * Could not be sent (e.g. a truncated delivery, no target): no attempt.
+ */
+skipped: number, finished: boolean, cancelled: boolean, duration_ms: number, 
+/**
+ * The first few reasons for skips, to say why.
+ */
+errors: Array<string>, };
