@@ -117,7 +117,7 @@ impl Api {
             warnings: attempt.warnings.clone(),
         };
         // A target given is remembered for the endpoint; the last one need not be written again.
-        let remember = req.to.is_some().then_some(scope);
+        let remember = req.to.clone().map(|to| (scope, to));
         let id = self.store.record_attempt(attempt, remember).await?;
         summary.id = id;
         summary.started_at = crate::model::rfc3339(id.0);

@@ -8,6 +8,7 @@
 
 use std::io;
 use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, ready};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -25,30 +26,51 @@ enum State {
     Passing,
 }
 
-pub struct HeadSwap<S> {
-    inner: S,
+/// The head to send in place of hyper's next one. A kept-alive connection
+/// is armed again before each request (hyper writes a request only after
+/// the previous response ended, so the swap never straddles two).
+#[derive(Clone, Default)]
+pub struct Arm(Arc<Mutex<Swap>>);
+
+struct Swap {
     head: Vec<u8>,
     state: State,
 }
 
-impl<S> HeadSwap<S> {
-    pub fn new(inner: S, head: Vec<u8>) -> Self {
-        HeadSwap { inner, head, state: State::Swallowing { tail: Vec::new() } }
+impl Default for Swap {
+    fn default() -> Self {
+        Swap { head: Vec::new(), state: State::Passing }
     }
 }
 
-impl<S: AsyncWrite + Unpin> HeadSwap<S> {
-    /// Writes what is left of our head; ready once all of it is written.
-    fn poll_send_head(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        while let State::Sending { at } = self.state {
-            let n = ready!(Pin::new(&mut self.inner).poll_write(cx, &self.head[at..]))?;
-            if n == 0 {
-                return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
-            }
-            self.state = if at + n == self.head.len() { State::Passing } else { State::Sending { at: at + n } };
-        }
-        Poll::Ready(Ok(()))
+impl Arm {
+    pub fn arm(&self, head: Vec<u8>) {
+        let mut swap = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        *swap = Swap { head, state: State::Swallowing { tail: Vec::new() } };
     }
+}
+
+pub struct HeadSwap<S> {
+    inner: S,
+    arm: Arm,
+}
+
+impl<S> HeadSwap<S> {
+    pub fn new(inner: S, arm: Arm) -> Self {
+        HeadSwap { inner, arm }
+    }
+}
+
+/// Writes what is left of our head; ready once all of it is written.
+fn poll_send_head<S: AsyncWrite + Unpin>(inner: &mut S, swap: &mut Swap, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    while let State::Sending { at } = swap.state {
+        let n = ready!(Pin::new(&mut *inner).poll_write(cx, &swap.head[at..]))?;
+        if n == 0 {
+            return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
+        }
+        swap.state = if at + n == swap.head.len() { State::Passing } else { State::Sending { at: at + n } };
+    }
+    Poll::Ready(Ok(()))
 }
 
 /// Where the head in `tail + buf` ends, as an index into `buf` (one past its
@@ -70,10 +92,11 @@ fn head_end(tail: &[u8], buf: &[u8]) -> Option<usize> {
 impl<S: AsyncWrite + Unpin> AsyncWrite for HeadSwap<S> {
     fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         let this = &mut *self;
-        if let State::Swallowing { tail } = &mut this.state {
+        let mut swap = this.arm.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let State::Swallowing { tail } = &mut swap.state {
             return match head_end(tail, buf) {
                 Some(end) => {
-                    this.state = State::Sending { at: 0 };
+                    swap.state = State::Sending { at: 0 };
                     // Claimed as written; ours goes out before any more bytes.
                     Poll::Ready(Ok(end))
                 }
@@ -85,18 +108,25 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for HeadSwap<S> {
                 }
             };
         }
-        ready!(this.poll_send_head(cx))?;
+        ready!(poll_send_head(&mut this.inner, &mut swap, cx))?;
+        drop(swap);
         Pin::new(&mut this.inner).poll_write(cx, buf)
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        ready!(self.poll_send_head(cx))?;
-        Pin::new(&mut self.inner).poll_flush(cx)
+        let this = &mut *self;
+        let mut swap = this.arm.0.lock().unwrap_or_else(|e| e.into_inner());
+        ready!(poll_send_head(&mut this.inner, &mut swap, cx))?;
+        drop(swap);
+        Pin::new(&mut this.inner).poll_flush(cx)
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        ready!(self.poll_send_head(cx))?;
-        Pin::new(&mut self.inner).poll_shutdown(cx)
+        let this = &mut *self;
+        let mut swap = this.arm.0.lock().unwrap_or_else(|e| e.into_inner());
+        ready!(poll_send_head(&mut this.inner, &mut swap, cx))?;
+        drop(swap);
+        Pin::new(&mut this.inner).poll_shutdown(cx)
     }
 }
 
@@ -116,8 +146,9 @@ mod tests {
         for cut in [1, 2, 3, 5, 17, 1000] {
             let mut out = Vec::new();
             {
-                let mut swap =
-                    HeadSwap::new(&mut out, b"POST /x HTTP/1.1\r\nX-B: 1\r\nx-a: 2\r\nX-B: 3\r\n\r\n".to_vec());
+                let arm = Arm::default();
+                arm.arm(b"POST /x HTTP/1.1\r\nX-B: 1\r\nx-a: 2\r\nX-B: 3\r\n\r\n".to_vec());
+                let mut swap = HeadSwap::new(&mut out, arm);
                 let theirs = b"POST /x HTTP/1.1\r\nx-b: 1\r\nx-b: 3\r\nx-a: 2\r\n\r\nbody\r\n\r\nmore";
                 for chunk in theirs.chunks(cut) {
                     swap.write_all(chunk).await.unwrap();
@@ -136,10 +167,16 @@ mod tests {
     async fn a_head_without_a_body_is_sent_on_flush() {
         let mut out = Vec::new();
         {
-            let mut swap = HeadSwap::new(&mut out, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n".to_vec());
+            let arm = Arm::default();
+            arm.arm(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n".to_vec());
+            let mut swap = HeadSwap::new(&mut out, arm.clone());
             swap.write_all(b"GET / HTTP/1.1\r\n\r\n").await.unwrap();
             swap.flush().await.unwrap();
+            // Kept alive: armed again for the next request.
+            arm.arm(b"GET /2 HTTP/1.1\r\nHost: a\r\n\r\n".to_vec());
+            swap.write_all(b"GET /2 HTTP/1.1\r\n\r\n").await.unwrap();
+            swap.flush().await.unwrap();
         }
-        assert_eq!(out, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+        assert_eq!(out, b"GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n");
     }
 }

@@ -6,6 +6,7 @@
 //! hang: connect and total timeouts bound every send.
 
 mod head;
+mod pool;
 mod tls;
 
 use std::sync::Arc;
@@ -134,18 +135,19 @@ pub struct Exchange {
 pub struct Outbound {
     config: OutboundConfig,
     tls: Arc<tls::Connectors>,
+    pool: Arc<pool::Pool>,
 }
 
 impl Outbound {
     pub fn new(config: OutboundConfig) -> Self {
-        Outbound { config, tls: Arc::new(tls::Connectors::default()) }
+        Outbound { config, tls: Arc::new(tls::Connectors::default()), pool: Arc::default() }
     }
 
     pub fn config(&self) -> &OutboundConfig {
         &self.config
     }
 
-    /// Sends `req` on a connection of its own.
+    /// Sends `req`, on a kept-alive connection to its origin when one is idle.
     #[tracing::instrument(level = "debug", skip_all, fields(method = %req.method, url = %req.url))]
     pub async fn send(&self, req: &Request) -> Exchange {
         let started = Instant::now();
@@ -163,17 +165,39 @@ impl Outbound {
     }
 
     async fn exchange(&self, req: &Request) -> Result<Response, SendError> {
-        let url = &req.url;
-        let secure = match url.scheme() {
-            "http" => false,
-            "https" => true,
-            other => return Err(SendError::new(SendErrorKind::InvalidUrl, format!("cannot send to {other}: URLs"))),
-        };
-        let host =
-            url.host_str().ok_or_else(|| SendError::new(SendErrorKind::InvalidUrl, format!("{url} has no host")))?;
-        // IPv6 literals come bracketed from the URL; the resolver wants them bare.
-        let host = host.trim_start_matches('[').trim_end_matches(']');
-        let port = url.port_or_known_default().unwrap_or(80);
+        let key = pool::Key::of(&req.url, req.insecure)?;
+        let mut request = Some(hyper_request(req)?);
+        // An idle connection the target has closed meanwhile gives the
+        // request back unsent: then, and only then, a fresh one is tried.
+        for _ in 0..3 {
+            let Some(taken) = request.take() else { break };
+            let mut conn = match self.pool.take(&key) {
+                Some(conn) => conn,
+                None => self.connect(&key, req.insecure).await?,
+            };
+            // A kept-alive connection becomes ready once the last answer's end was seen.
+            if conn.sender.ready().await.is_err() {
+                request = Some(taken);
+                continue;
+            }
+            conn.arm.arm(req.head());
+            match conn.sender.try_send_request(taken).await {
+                Ok(response) => return self.read(response, conn, key).await,
+                Err(mut e) => {
+                    let unsent = e.take_message();
+                    let error = classify(e.error());
+                    match unsent {
+                        Some(again) if conn.reused => request = Some(again),
+                        _ => return Err(error),
+                    }
+                }
+            }
+        }
+        Err(SendError::new(SendErrorKind::Reset, "the target kept closing the connection"))
+    }
+
+    async fn connect(&self, key: &pool::Key, insecure: bool) -> Result<pool::Conn, SendError> {
+        let (host, port) = (key.host.as_str(), key.port);
         let addrs: Vec<_> = tokio::net::lookup_host((host, port))
             .await
             .map_err(|e| SendError::new(SendErrorKind::Dns, format!("cannot resolve {host}: {e}")))?
@@ -193,35 +217,27 @@ impl Outbound {
             }
         };
         let _ = tcp.set_nodelay(true);
-        if secure {
-            let tls = self.tls.connect(tcp, host, req.insecure).await?;
-            self.over(tls, req).await
+        if key.secure {
+            let tls = self.tls.connect(tcp, host, insecure).await?;
+            handshake(tls).await
         } else {
-            self.over(tcp, req).await
+            handshake(tcp).await
         }
     }
 
-    async fn over<S>(&self, io: S, req: &Request) -> Result<Response, SendError>
-    where
-        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-    {
-        let io = TokioIo::new(head::HeadSwap::new(io, req.head()));
-        let (mut sender, connection) =
-            hyper::client::conn::http1::handshake::<_, Full<Bytes>>(io).await.map_err(|e| classify(&e))?;
-        let driver = tokio::spawn(connection);
-        let _stop = AbortOnDrop(driver);
-        // hyper's own head (swallowed) must frame the body as ours does.
-        let request = http::Request::builder()
-            .method(http::Method::from_bytes(req.method.as_bytes()).map_err(|_| {
-                SendError::new(SendErrorKind::InvalidUrl, format!("{:?} is not an HTTP method", req.method))
-            })?)
-            // Its request line is swallowed too; ours carries the target.
-            .uri("/")
-            .header(http::header::CONTENT_LENGTH, req.body.len())
-            .body(Full::new(Bytes::copy_from_slice(&req.body)))
-            .map_err(|e| SendError::new(SendErrorKind::InvalidUrl, e.to_string()))?;
-        let response = sender.send_request(request).await.map_err(|e| classify(&e))?;
+    /// Reads the answer; a connection whose answer was read whole, and that
+    /// neither side means to close, goes back to the pool.
+    async fn read(
+        &self,
+        response: hyper::Response<hyper::body::Incoming>,
+        conn: pool::Conn,
+        key: pool::Key,
+    ) -> Result<Response, SendError> {
         let status = response.status().as_u16();
+        let closing = response
+            .headers()
+            .get(http::header::CONNECTION)
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"close"));
         let headers = response
             .headers()
             .iter()
@@ -242,16 +258,41 @@ impl Outbound {
                 body.extend_from_slice(data);
             }
         }
+        if !truncated && !closing {
+            self.pool.put(key, conn);
+        }
         Ok(Response { status, headers, body, truncated })
     }
 }
 
-struct AbortOnDrop(tokio::task::JoinHandle<Result<(), hyper::Error>>);
+/// hyper's view of the request: its head is swallowed (ours is written in
+/// its place), but it frames the body by the same `Content-Length`.
+fn hyper_request(req: &Request) -> Result<http::Request<Full<Bytes>>, SendError> {
+    let method = http::Method::from_bytes(req.method.as_bytes())
+        .map_err(|_| SendError::new(SendErrorKind::InvalidUrl, format!("{:?} is not an HTTP method", req.method)))?;
+    http::Request::builder()
+        .method(method)
+        .uri("/")
+        .header(http::header::CONTENT_LENGTH, req.body.len())
+        .body(Full::new(Bytes::copy_from_slice(&req.body)))
+        .map_err(|e| SendError::new(SendErrorKind::InvalidUrl, e.to_string()))
+}
 
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
+async fn handshake<S>(io: S) -> Result<pool::Conn, SendError>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let arm = head::Arm::default();
+    let io = TokioIo::new(head::HeadSwap::new(io, arm.clone()));
+    let (sender, connection) =
+        hyper::client::conn::http1::handshake::<_, Full<Bytes>>(io).await.map_err(|e| classify(&e))?;
+    // Ends by itself once the sender is dropped (or the peer closes).
+    tokio::spawn(async move {
+        if let Err(e) = connection.await {
+            tracing::debug!("outbound connection ended: {e}");
+        }
+    });
+    Ok(pool::Conn { sender, arm, reused: false })
 }
 
 fn classify(e: &hyper::Error) -> SendError {

@@ -13,7 +13,7 @@ const SUMMARY: &str =
     "seq, delivery, origin, method, url, status, error_kind, error_message, duration_us, resigned, warnings";
 
 pub fn insert_attempt(tx: &Transaction, a: &NewAttempt) -> Result<AttemptId> {
-    let last: i64 = tx.query_row("SELECT coalesce(max(seq), 0) FROM attempts", [], |r| r.get(0))?;
+    let last: i64 = tx.prepare_cached("SELECT coalesce(max(seq), 0) FROM attempts")?.query_row([], |r| r.get(0))?;
     let seq = a.started_at_us.max(last + 1);
     let (status, error, response) = match &a.outcome {
         Ok(r) => (Some(r.status), None, Some(r)),

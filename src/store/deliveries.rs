@@ -260,7 +260,8 @@ pub fn list_deliveries(conn: &Connection, filter: &ListFilter) -> Result<Page> {
 }
 
 fn search_attached(conn: &Connection) -> rusqlite::Result<bool> {
-    conn.query_row("SELECT count(*) FROM pragma_database_list WHERE name = 'search'", [], |r| r.get::<_, i64>(0))
+    conn.prepare_cached("SELECT count(*) FROM pragma_database_list WHERE name = 'search'")?
+        .query_row([], |r| r.get::<_, i64>(0))
         .map(|n| n > 0)
 }
 
@@ -309,34 +310,35 @@ pub fn get_head(conn: &Connection, id: DeliveryId) -> Result<DeliveryHead> {
                 d.response_body, d.headers
          FROM deliveries d {join} WHERE d.seq = ?1"
     );
-    conn.query_row(&sql, [id.0], |r| {
-        let summary = summary_from_row(r)?;
-        let w = SUMMARY_WIDTH;
-        let response_headers: Option<Vec<u8>> = r.get(w + 3)?;
-        let response_body: Option<Vec<u8>> = r.get(w + 4)?;
-        let response = match (response_headers, response_body) {
-            (None, None) => SentResponse {
-                status: summary.status,
-                headers: vec![Header::new("content-type", "application/json")],
-                body: Response::ack_body(summary.id),
-            },
-            (h, b) => SentResponse {
-                status: summary.status,
-                headers: decode_headers(&h.unwrap_or_default()),
-                body: String::from_utf8_lossy(&b.unwrap_or_default()).into_owned(),
-            },
-        };
-        Ok(DeliveryHead {
-            http_version: r.get(w)?,
-            remote_addr: r.get(w + 1)?,
-            duration_us: r.get(w + 2)?,
-            headers: decode_headers(r.get_ref(w + 5)?.as_blob()?),
-            response,
-            summary,
+    conn.prepare_cached(&sql)?
+        .query_row([id.0], |r| {
+            let summary = summary_from_row(r)?;
+            let w = SUMMARY_WIDTH;
+            let response_headers: Option<Vec<u8>> = r.get(w + 3)?;
+            let response_body: Option<Vec<u8>> = r.get(w + 4)?;
+            let response = match (response_headers, response_body) {
+                (None, None) => SentResponse {
+                    status: summary.status,
+                    headers: vec![Header::new("content-type", "application/json")],
+                    body: Response::ack_body(summary.id),
+                },
+                (h, b) => SentResponse {
+                    status: summary.status,
+                    headers: decode_headers(&h.unwrap_or_default()),
+                    body: String::from_utf8_lossy(&b.unwrap_or_default()).into_owned(),
+                },
+            };
+            Ok(DeliveryHead {
+                http_version: r.get(w)?,
+                remote_addr: r.get(w + 1)?,
+                duration_us: r.get(w + 2)?,
+                headers: decode_headers(r.get_ref(w + 5)?.as_blob()?),
+                response,
+                summary,
+            })
         })
-    })
-    .optional()?
-    .ok_or_else(|| Error::not_found("delivery", id))
+        .optional()?
+        .ok_or_else(|| Error::not_found("delivery", id))
 }
 
 pub fn get_delivery(conn: &Connection, id: DeliveryId) -> Result<Delivery> {
@@ -347,7 +349,8 @@ pub fn get_delivery(conn: &Connection, id: DeliveryId) -> Result<Delivery> {
 
 /// Only the body bytes, without copying the rest of the row.
 pub fn get_body(conn: &Connection, id: DeliveryId) -> Result<Vec<u8>> {
-    conn.query_row("SELECT body FROM deliveries WHERE seq = ?1", [id.0], |r| r.get(0))
+    conn.prepare_cached("SELECT body FROM deliveries WHERE seq = ?1")?
+        .query_row([id.0], |r| r.get(0))
         .optional()?
         .ok_or_else(|| Error::not_found("delivery", id))
 }

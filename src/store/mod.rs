@@ -259,12 +259,13 @@ impl Store {
         .await
     }
 
-    /// Records an attempt, and (for a replay) its target as the scope's last.
-    pub async fn record_attempt(&self, attempt: NewAttempt, target_scope: Option<String>) -> Result<AttemptId> {
+    /// Records an attempt, and (for a replay given a target) `(scope, target)`
+    /// as the scope's last target.
+    pub async fn record_attempt(&self, attempt: NewAttempt, remember: Option<(String, String)>) -> Result<AttemptId> {
         self.write(move |tx| {
             let id = attempts::insert_attempt(tx, &attempt)?;
-            if let Some(scope) = &target_scope {
-                attempts::set_last_target(tx, scope, &attempt.url)?;
+            if let Some((scope, target)) = &remember {
+                attempts::set_last_target(tx, scope, target)?;
             }
             Ok((id, Effects::ATTEMPTS))
         })

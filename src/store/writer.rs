@@ -347,10 +347,10 @@ impl Writer {
                 Command::Run(mut job) => {
                     // Raw savepoint statements: the cached insert statement
                     // borrows the transaction, so `tx.savepoint()` cannot.
-                    tx.execute_batch("SAVEPOINT job")?;
+                    tx.prepare_cached("SAVEPOINT job")?.execute([])?;
                     match job.run(&tx) {
                         Ok(effects) => {
-                            tx.execute_batch("RELEASE job")?;
+                            tx.prepare_cached("RELEASE job")?.execute([])?;
                             outcome.changed |= effects.deliveries;
                             outcome.endpoints_changed |= effects.endpoints;
                             outcome.attempts_changed |= effects.attempts;

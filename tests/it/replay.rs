@@ -219,6 +219,11 @@ async fn an_edited_replay_sends_the_edits_and_the_attempt_keeps_both_sides() {
     // The last target is remembered and used when none is given.
     let (status, again) = replay(&h, &id, json!({})).await;
     assert_eq!((status, again["url"].as_str()), (200, Some(to.as_str())));
+    // An origin given is remembered as an origin: another delivery keeps its path.
+    let (_, _) = replay(&h, &id, json!({"to": target.url()})).await;
+    let other = capture(&h, b"POST /hooks/other?z=9 HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n").await;
+    let (_, sent) = replay(&h, &other, json!({})).await;
+    assert_eq!(sent["url"], format!("{}/hooks/other?z=9", target.url()));
 }
 
 /// A delivery signed as `provider` with `secret`, captured; the endpoint is
