@@ -13,7 +13,9 @@ use ts_rs::TS;
 use utoipa::ToSchema;
 
 use crate::error::{Error, Result};
-use crate::model::{Attempt, AttemptId, AttemptSummary, DeliveryId, Endpoint, NewAttempt, Origin, endpoint_for};
+use crate::model::{
+    Attempt, AttemptId, AttemptSummary, Delivery, DeliveryId, Endpoint, NewAttempt, Origin, endpoint_for,
+};
 use crate::replay::{self, BulkProgress, BulkReplayRequest, Diff, ReplayRequest};
 use crate::store::{ListFilter, MAX_PAGE, StatusFilter};
 
@@ -21,6 +23,8 @@ use super::Api;
 
 /// How often a bulk replay reports progress (and the final report, always).
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
+/// Deliveries read, sent and recorded together in a bulk replay.
+const BULK_BATCH: usize = 256;
 /// Bulk jobs kept for `GET /api/replays/{job}` after they finish.
 const KEEP_JOBS: usize = 32;
 
@@ -69,6 +73,25 @@ impl Api {
 
     async fn replay_one(&self, id: DeliveryId, req: &ReplayRequest, endpoints: &[Endpoint]) -> Result<AttemptSummary> {
         let delivery = self.store.get(id).await?;
+        let (attempt, scope) = self.send_one(&delivery, req, endpoints).await?;
+        let mut summary = summarize(&attempt);
+        // A target given is remembered for the endpoint; the last one need not be written again.
+        let remember = req.to.clone().map(|to| (scope, to));
+        let id = self.store.record_attempt(attempt, remember).await?;
+        summary.id = id;
+        summary.started_at = crate::model::rfc3339(id.0);
+        summary.started_at_us = id.0;
+        Ok(summary)
+    }
+
+    /// Plans and sends one replay; the attempt to record, and the scope
+    /// (endpoint id) whose last target it used.
+    async fn send_one(
+        &self,
+        delivery: &Delivery,
+        req: &ReplayRequest,
+        endpoints: &[Endpoint],
+    ) -> Result<(NewAttempt, String)> {
         let summary = &delivery.head.summary;
         let endpoint = endpoint_for(endpoints, &summary.path);
         let scope = endpoint.map(|e| e.id.clone()).unwrap_or_default();
@@ -82,7 +105,7 @@ impl Api {
         };
         let (url, line_target) = replay::target(&to, &summary.path, summary.query.as_deref())?;
         let started_at_us = now_us();
-        let plan = replay::plan(&delivery, url, line_target, req, endpoint, started_at_us / 1_000_000)?;
+        let plan = replay::plan(delivery, url, line_target, req, endpoint, started_at_us / 1_000_000)?;
         let exchange = self.outbound.send(&plan.request).await;
         let request = plan.request;
         let attempt = NewAttempt {
@@ -98,31 +121,7 @@ impl Api {
             duration_us: exchange.duration.as_micros() as i64,
             outcome: exchange.result,
         };
-        let (status, error) = match &attempt.outcome {
-            Ok(r) => (Some(r.status), None),
-            Err(e) => (None, Some(e.clone())),
-        };
-        let mut summary = AttemptSummary {
-            id: AttemptId(0),
-            delivery: attempt.delivery,
-            origin: attempt.origin,
-            method: attempt.method.clone(),
-            url: attempt.url.clone(),
-            status,
-            error,
-            duration_ms: attempt.duration_us as f64 / 1000.0,
-            started_at: String::new(),
-            started_at_us: 0,
-            resigned: attempt.resigned.clone(),
-            warnings: attempt.warnings.clone(),
-        };
-        // A target given is remembered for the endpoint; the last one need not be written again.
-        let remember = req.to.clone().map(|to| (scope, to));
-        let id = self.store.record_attempt(attempt, remember).await?;
-        summary.id = id;
-        summary.started_at = crate::model::rfc3339(id.0);
-        summary.started_at_us = id.0;
-        Ok(summary)
+        Ok((attempt, scope))
     }
 
     /// A delivery's attempts, oldest first.
@@ -290,30 +289,59 @@ impl Api {
             }
         };
         let mut last_report = Instant::now();
-        let sends = futures_util::stream::iter(ids.into_iter().take_while(|_| !cancel.load(Ordering::Relaxed)))
-            .map(|id| {
-                let (one, endpoints) = (&one, &endpoints);
-                async move { self.replay_one(id, one, endpoints).await }
-            })
-            .buffer_unordered(req.concurrency());
-        futures_util::pin_mut!(sends);
-        while let Some(result) = sends.next().await {
-            match result {
-                Ok(a) if a.status.is_some_and(|s| (200..300).contains(&s)) => progress.ok += 1,
-                Ok(_) => progress.failed += 1,
-                Err(e) => {
-                    progress.skipped += 1;
-                    if progress.errors.len() < 5 {
-                        progress.errors.push(e.to_string());
+        // A batch of deliveries is read in one go, sent (a bounded number in
+        // flight), and its attempts recorded in one write: per-item reads and
+        // writes cost more than the sends.
+        for batch in ids.chunks(BULK_BATCH) {
+            if cancel.load(Ordering::Relaxed) {
+                break;
+            }
+            let wanted = batch.to_vec();
+            let read = self
+                .store
+                .readers()
+                .run(move |c| Ok(wanted.iter().map(|id| crate::store::get_delivery(c, *id)).collect::<Vec<_>>()))
+                .await;
+            let deliveries = match read {
+                Ok(d) => d,
+                Err(e) => vec![Err(e)],
+            };
+            let sends = futures_util::stream::iter(deliveries)
+                .take_while(|_| std::future::ready(!cancel.load(Ordering::Relaxed)))
+                .map(|d| {
+                    let (one, endpoints) = (&one, &endpoints);
+                    async move { self.send_one(&d?, one, endpoints).await.map(|(a, _)| a) }
+                })
+                .buffer_unordered(req.concurrency());
+            futures_util::pin_mut!(sends);
+            let mut recorded = Vec::with_capacity(batch.len());
+            while let Some(result) = sends.next().await {
+                match result {
+                    Ok(a) => {
+                        match &a.outcome {
+                            Ok(r) if (200..300).contains(&r.status) => progress.ok += 1,
+                            _ => progress.failed += 1,
+                        }
+                        recorded.push(a);
+                    }
+                    Err(e) => {
+                        progress.skipped += 1;
+                        if progress.errors.len() < 5 {
+                            progress.errors.push(e.to_string());
+                        }
                     }
                 }
+                progress.done = progress.ok + progress.failed;
+                if last_report.elapsed() >= PROGRESS_EVERY {
+                    last_report = Instant::now();
+                    progress.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+                    let _ = tx.send(progress.clone());
+                    let _ = self.jobs.progress.send(progress.clone());
+                }
             }
-            progress.done = progress.ok + progress.failed;
-            if last_report.elapsed() >= PROGRESS_EVERY {
-                last_report = Instant::now();
-                progress.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
-                let _ = tx.send(progress.clone());
-                let _ = self.jobs.progress.send(progress.clone());
+            if let Err(e) = self.store.record_attempts(recorded).await {
+                progress.errors.push(format!("recording attempts: {e}"));
+                break;
             }
         }
         progress.finished = true;
@@ -321,6 +349,28 @@ impl Api {
         progress.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
         let _ = tx.send(progress.clone());
         let _ = self.jobs.progress.send(progress);
+    }
+}
+
+/// What the caller is told of an attempt before the store gives it an id.
+fn summarize(attempt: &NewAttempt) -> AttemptSummary {
+    let (status, error) = match &attempt.outcome {
+        Ok(r) => (Some(r.status), None),
+        Err(e) => (None, Some(e.clone())),
+    };
+    AttemptSummary {
+        id: AttemptId(0),
+        delivery: attempt.delivery,
+        origin: attempt.origin,
+        method: attempt.method.clone(),
+        url: attempt.url.clone(),
+        status,
+        error,
+        duration_ms: attempt.duration_us as f64 / 1000.0,
+        started_at: String::new(),
+        started_at_us: 0,
+        resigned: attempt.resigned.clone(),
+        warnings: attempt.warnings.clone(),
     }
 }
 

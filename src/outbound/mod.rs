@@ -181,13 +181,20 @@ impl Outbound {
                 continue;
             }
             conn.arm.arm(req.head());
+            let fallback = conn.reused.then(|| hyper_request(req)).transpose()?;
             match conn.sender.try_send_request(taken).await {
                 Ok(response) => return self.read(response, conn, key).await,
                 Err(mut e) => {
                     let unsent = e.take_message();
                     let error = classify(e.error());
-                    match unsent {
-                        Some(again) if conn.reused => request = Some(again),
+                    // A kept-alive connection the target closed as the request
+                    // went out (its idle timeout, or a server that closes after
+                    // each answer without saying so) got no answer: the target
+                    // did not take the request, so it goes on a fresh one.
+                    let closed_idle = conn.reused && closed_under_us(e.error());
+                    match (unsent, fallback) {
+                        (Some(again), _) if conn.reused => request = Some(again),
+                        (None, Some(again)) if closed_idle => request = Some(again),
                         _ => return Err(error),
                     }
                 }
@@ -293,6 +300,15 @@ where
         }
     });
     Ok(pool::Conn { sender, arm, reused: false })
+}
+
+/// The peer closed the connection (cleanly or with a reset) before any answer.
+fn closed_under_us(e: &hyper::Error) -> bool {
+    use std::error::Error as _;
+    use std::io::ErrorKind::{BrokenPipe, ConnectionAborted, ConnectionReset};
+    let io = e.source().and_then(|s| s.downcast_ref::<std::io::Error>());
+    e.is_incomplete_message()
+        || io.is_some_and(|io| matches!(io.kind(), ConnectionReset | BrokenPipe | ConnectionAborted))
 }
 
 fn classify(e: &hyper::Error) -> SendError {

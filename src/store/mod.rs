@@ -272,6 +272,20 @@ impl Store {
         .await
     }
 
+    /// Records many attempts in one write (a bulk replay's batch).
+    pub async fn record_attempts(&self, attempts: Vec<NewAttempt>) -> Result<()> {
+        if attempts.is_empty() {
+            return Ok(());
+        }
+        self.write(move |tx| {
+            for a in &attempts {
+                attempts::insert_attempt(tx, a)?;
+            }
+            Ok(((), Effects::ATTEMPTS))
+        })
+        .await
+    }
+
     pub async fn attempts(&self, delivery: DeliveryId) -> Result<Vec<AttemptSummary>> {
         self.inner.readers.run(move |c| attempts::list_attempts(c, delivery)).await
     }

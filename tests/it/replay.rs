@@ -520,9 +520,15 @@ async fn a_bulk_replay_sends_the_filtered_deliveries_oldest_first_and_reports_pr
     }
     assert!(seen.contains("event: replay_progress"), "{seen}");
     let (_, done) = api_send(&h, reqwest::Method::GET, &format!("/api/replays/{job}"), None).await;
+    let mut failures = Vec::new();
+    for d in h.api_get("/api/deliveries?path=/bulk&limit=100").await["items"].as_array().unwrap() {
+        let attempts = h.api_get(&format!("/api/deliveries/{}/attempts", d["id"].as_str().unwrap())).await;
+        failures.extend(attempts.as_array().unwrap().iter().filter(|a| a["status"] != 200).cloned());
+    }
     assert_eq!(
         (done["done"].as_u64(), done["ok"].as_u64(), done["finished"].as_bool()),
-        (Some(20), Some(20), Some(true))
+        (Some(20), Some(20), Some(true)),
+        "{failures:?}"
     );
     let paths: Vec<String> =
         target.requests().iter().map(|(head, _)| head.split_whitespace().nth(1).unwrap().to_owned()).collect();
