@@ -67,6 +67,7 @@ async function openApp(extraEnv = {}) {
   }
   return {
     session,
+    home,
     async close() {
       await session.quit();
       if (driver.exitCode === null) {
@@ -203,5 +204,98 @@ it('says when the capture port is taken and listens on the port the user picks',
   } finally {
     await close();
     blocker.close();
+  }
+});
+
+/** Presses one key in the window (W3C actions), as a user would. */
+async function press(session, key) {
+  await session.cmd('POST', '/actions', {
+    actions: [{ type: 'key', id: 'keyboard', actions: [{ type: 'keyDown', value: key }, { type: 'keyUp', value: key }] }],
+  });
+  await session.cmd('DELETE', '/actions');
+}
+
+it('edits a delivery, re-signs it, sends it to a local app and shows the attempt and the diff; r and e work', async () => {
+  const { createHmac } = await import('node:crypto');
+  const { createServer: createHttp } = await import('node:http');
+  const { readFileSync } = await import('node:fs');
+  const SECRET = 'whsec_desktop_replay_0123456789';
+  const EVENT = '{"id":"evt_desk","type":"payment_intent.succeeded","data":{"object":{"amount":4200}}}';
+  const received = [];
+  const target = createHttp((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      const parts = Object.fromEntries((req.headers['stripe-signature'] ?? '').split(',').map((kv) => kv.split('=')));
+      const valid = parts.v1 === createHmac('sha256', SECRET).update(`${parts.t}.${body}`).digest('hex');
+      received.push({ url: req.url, body, valid });
+      res.writeHead(valid ? 200 : 400, { 'x-app': 'desktop-target' });
+      res.end(valid ? 'ok' : 'bad signature');
+    });
+  });
+  await new Promise((r) => target.listen(0, '127.0.0.1', r));
+  const to = `http://127.0.0.1:${target.address().port}`;
+  const { session, home, close } = await openApp();
+  try {
+    const capture = await session.until('the capture URL', () => session.textOf('[data-testid="capture-url"]'));
+    const api = await session.until('the API URL', () => session.textOf('[data-testid="api-url"]'));
+    const token = readFileSync(join(home, 'data', 'token'), 'utf8').trim();
+    const saved = await fetch(`${api}/api/endpoints`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ path_prefix: '/stripe', provider: 'stripe', secrets: [SECRET] }),
+    });
+    assert.ok(saved.ok, `endpoint saved: ${saved.status}`);
+    const signed = execFileSync(process.env.HOOKSCOPE_BIN ?? join(repo, 'target/debug/hookscope'), [
+      'sign', '--provider', 'stripe', '--secret', SECRET, '--body', EVENT,
+    ]).toString();
+    const headers = Object.fromEntries(signed.trim().split('\n').map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]));
+    const r = await send(capture, { path: '/stripe/webhook', headers: { 'content-type': 'application/json', ...headers }, body: EVENT });
+    assert.equal(r.status, 200);
+
+    const row = await session.until('the row', async () => (await session.find('[data-testid="list"] .row'))[0]);
+    await session.click(row);
+    await session.until('the detail', () => session.textOf('[data-testid="detail-path"]'));
+    await press(session, 'e');
+    await session.until('the editor', async () => (await session.find('[data-testid="replay-editor"]')).length > 0);
+    const [targetInput] = await session.find('[data-testid="replay-target"]');
+    await session.cmd('POST', `/element/${targetInput}/clear`, {});
+    await session.cmd('POST', `/element/${targetInput}/value`, { text: to });
+    // The code editor lives in a shadow root: type into it as the browser's editing commands do.
+    await session.execute(
+      `const host = document.querySelector('[data-testid="replay-body"]');
+       const root = host.shadowRoot ?? host;
+       const content = root.querySelector('.cm-content');
+       content.focus();
+       document.execCommand('selectAll');
+       document.execCommand('insertText', false, arguments[0]);`,
+      [EVENT.replace('4200', '-1')],
+    );
+    await session.until('the unsigned-edit warning', () => session.textOf('[data-testid="replay-warning"]'));
+    const [resign] = await session.find('[data-testid="replay-resign"]');
+    await session.click(resign);
+    const [sendButton] = await session.find('[data-testid="replay-send"]');
+    await session.click(sendButton);
+    await session.until('the attempt', async () => (await session.textOf('[data-testid="attempts"]'))?.includes('200'));
+    assert.equal(received.at(-1).body, EVENT.replace('4200', '-1'), 'the edited body arrived');
+    assert.ok(received.at(-1).valid, 'and its re-signed signature verified at the app');
+    assert.match(await session.textOf('[data-tab="replays"]'), /Replays 1/);
+    const [diffButton] = await session.find('[data-testid="attempts"] [data-side="diff"]');
+    await session.click(diffButton);
+    const diff = await session.until('the diff', () => session.textOf('[data-testid="diff-body"]'));
+    assert.match(diff, /"amount": 4200[\s\S]*"amount": -1/, 'the diff shows the changed field');
+
+    // r: again, as captured, to the remembered target.
+    const [pathEl] = await session.find('[data-testid="detail-path"]');
+    await session.click(pathEl);
+    await press(session, 'r');
+    await session.until('a second attempt', async () => (await session.textOf('[data-tab="replays"]'))?.includes('Replays 2'));
+    assert.equal(received.at(-1).body, EVENT, 'r sends it as captured');
+    if (process.env.HOOKSCOPE_SCREENSHOTS) await shoot(session, 'desktop-replays.png');
+  } finally {
+    await close();
+    target.close();
+    assert.ok(received.length > 0, 'the local app was hit');
   }
 });
