@@ -102,6 +102,16 @@ describe('replay', () => {
     await page.keyboard.insertText(EVENT.replace('4200', '-1'));
     assert.match(await page.getByTestId('replay-warning').textContent(), /re-signed/, 'an unsigned edit is warned about');
     await page.getByTestId('replay-resign').check();
+    // Timed in the page: from the click to the attempt's row on screen.
+    await page.evaluate(() => {
+      const w = window;
+      w.__shown = null;
+      document.querySelector('[data-testid="replay-send"]').addEventListener('click', () => (w.__clicked = performance.now()), { capture: true });
+      new MutationObserver(() => {
+        const row = document.querySelector('[data-testid="attempt-row"]');
+        if (!w.__shown && row && row.textContent.includes('200')) w.__shown = performance.now();
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    });
     await page.getByTestId('replay-send').click();
     await editor.waitFor({ state: 'detached' });
 
@@ -109,6 +119,10 @@ describe('replay', () => {
     const attempts = page.getByTestId('attempts');
     await attempts.waitFor();
     await attempts.getByTestId('attempt-row').first().filter({ hasText: '200' }).waitFor();
+    // Send to shown, less the exchange itself (what the attempt measured).
+    const shownAfter = (await page.evaluate(() => window.__shown - window.__clicked)).toFixed(1);
+    const exchange = Number((await page.getByTestId('replay-result').textContent()).match(/in ([\d.]+) ms/)[1]);
+    console.log(`replay send-to-shown: ${shownAfter} ms, of which the exchange ${exchange} ms`);
     assert.match(await page.locator('[data-tab="replays"]').textContent(), /Replays 1/);
     await attempts.getByText('e2e-target').first().waitFor();
     const last = received.at(-1);

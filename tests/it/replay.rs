@@ -454,6 +454,17 @@ async fn the_cli_replays_through_a_running_server_which_shows_it_live() {
     assert_eq!(code, 2, "an unknown id: {err}");
     assert_eq!(err.lines().count(), 1, "one line: {err}");
 
+    // No answer at all is an attempt too, and exit 1.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let (code, out, _) = tokio::task::spawn_blocking({
+        let (home, id, db, to) = (home.clone(), id.clone(), db_arg.to_owned(), format!("http://{closed}"));
+        move || hookscope(&home, &["replay", &id, "--db", &db, "--to", &to])
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, 1, "{out}");
+    assert!(out.starts_with("connect error: "), "{out}");
+
     let _ = child.kill();
     let _ = child.wait();
 
@@ -464,7 +475,7 @@ async fn the_cli_replays_through_a_running_server_which_shows_it_live() {
     })
     .await
     .unwrap();
-    assert_eq!(code, 1, "to the remembered (failing) target: {out}{err}");
+    assert_eq!(code, 1, "to the remembered (refusing) target: {out}{err}");
     let (code, out, _) = tokio::task::spawn_blocking({
         let (home, id, db) = (home.clone(), id.clone(), db_arg.to_owned());
         move || hookscope(&home, &["attempts", &id, "--db", &db, "--json"])
@@ -473,12 +484,13 @@ async fn the_cli_replays_through_a_running_server_which_shows_it_live() {
     .unwrap();
     assert_eq!(code, 0);
     let lines: Vec<Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    assert_eq!(lines.len(), 3, "{out}");
+    assert_eq!(lines.len(), 4, "{out}");
     for field in ["id", "delivery", "origin", "method", "url", "status", "error", "duration_ms", "started_at"] {
         assert!(lines[0].get(field).is_some(), "attempts --json has {field}");
     }
     assert!(lines.windows(2).all(|w| w[0]["started_at_us"].as_i64() < w[1]["started_at_us"].as_i64()), "oldest first");
-    assert_eq!(lines[2]["url"], format!("{}/hooks/cli?q=1", failing.url()));
+    assert_eq!(lines[3]["url"], format!("http://{closed}/hooks/cli?q=1"), "the remembered target");
+    assert_eq!(lines[2]["error"]["kind"], "connect");
 }
 
 async fn api_send(h: &Harness, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
