@@ -24,7 +24,7 @@ use super::Api;
 /// How often a bulk replay reports progress (and the final report, always).
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 /// Deliveries read, sent and recorded together in a bulk replay.
-const BULK_BATCH: usize = 256;
+const BULK_BATCH: usize = 512;
 /// Bulk jobs kept for `GET /api/replays/{job}` after they finish.
 const KEEP_JOBS: usize = 32;
 
@@ -108,6 +108,7 @@ impl Api {
         let plan = replay::plan(delivery, url, line_target, req, endpoint, started_at_us / 1_000_000)?;
         let exchange = self.outbound.send(&plan.request).await;
         let request = plan.request;
+        let body_as_captured = request.body.as_ref() == delivery.body.as_slice() && !summary.truncated;
         let attempt = NewAttempt {
             delivery: summary.id,
             origin: Origin::Replay,
@@ -115,7 +116,9 @@ impl Api {
             method: request.method,
             url: replay::full_url(&request.url, &request.target),
             request_headers: request.headers,
-            request_body: request.body,
+            // As captured, the store refers to the delivery's body instead of a copy.
+            request_body: if body_as_captured { Vec::new() } else { request.body.to_vec() },
+            body_as_captured,
             resigned: plan.resigned,
             warnings: plan.warnings,
             duration_us: exchange.duration.as_micros() as i64,
@@ -250,13 +253,19 @@ impl Api {
             text: req.q.clone().filter(|q| !q.is_empty()),
         };
         let mut ids = Vec::new();
-        while (ids.len() as u64) < limit {
-            filter.limit = (limit - ids.len() as u64).min(u64::from(MAX_PAGE)) as u32;
-            let page = self.store.list(filter.clone()).await?;
-            ids.extend(page.items.iter().map(|d| d.id));
-            match page.next {
-                Some(next) => filter.before = Some(next.parse()?),
-                None => break,
+        if filter.text.is_none() {
+            // Without words to search for, the table answers alone.
+            let f = filter.clone();
+            ids = self.store.readers().run(move |c| crate::store::ids_matching(c, &f, limit)).await?;
+        } else {
+            while (ids.len() as u64) < limit {
+                filter.limit = (limit - ids.len() as u64).min(u64::from(MAX_PAGE)) as u32;
+                let page = self.store.list(filter.clone()).await?;
+                ids.extend(page.items.iter().map(|d| d.id));
+                match page.next {
+                    Some(next) => filter.before = Some(next.parse()?),
+                    None => break,
+                }
             }
         }
         ids.reverse();
@@ -300,7 +309,7 @@ impl Api {
             let read = self
                 .store
                 .readers()
-                .run(move |c| Ok(wanted.iter().map(|id| crate::store::get_delivery(c, *id)).collect::<Vec<_>>()))
+                .run(move |c| Ok(wanted.iter().map(|id| crate::store::get_for_replay(c, *id)).collect::<Vec<_>>()))
                 .await;
             let deliveries = match read {
                 Ok(d) => d,

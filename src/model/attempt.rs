@@ -125,6 +125,8 @@ pub struct NewAttempt {
     pub url: String,
     pub request_headers: Vec<Header>,
     pub request_body: Vec<u8>,
+    /// The body sent is the delivery's own: the store keeps a reference, not a copy.
+    pub body_as_captured: bool,
     pub resigned: Vec<String>,
     pub warnings: Vec<String>,
     pub duration_us: i64,

@@ -229,7 +229,7 @@ pub fn plan(
             url,
             target: line_target,
             headers,
-            body,
+            body: body.into(),
             insecure: req.insecure,
             timeout: req.timeout_s.map(std::time::Duration::from_secs_f64),
         },

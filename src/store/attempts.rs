@@ -12,8 +12,13 @@ use crate::outbound::{SendError, SendErrorKind};
 const SUMMARY: &str =
     "seq, delivery, origin, method, url, status, error_kind, error_message, duration_us, resigned, warnings";
 
-pub fn insert_attempt(tx: &Transaction, a: &NewAttempt) -> Result<AttemptId> {
-    let last: i64 = tx.prepare_cached("SELECT coalesce(max(seq), 0) FROM attempts")?.query_row([], |r| r.get(0))?;
+/// The newest attempt's seq, so the next one sorts after it.
+pub fn last_seq(tx: &Transaction) -> Result<i64> {
+    Ok(tx.prepare_cached("SELECT coalesce(max(seq), 0) FROM attempts")?.query_row([], |r| r.get(0))?)
+}
+
+/// Inserts an attempt after `last` (see [`last_seq`]); its id.
+pub fn insert_attempt(tx: &Transaction, a: &NewAttempt, last: i64) -> Result<AttemptId> {
     let seq = a.started_at_us.max(last + 1);
     let (status, error, response) = match &a.outcome {
         Ok(r) => (Some(r.status), None, Some(r)),
@@ -39,7 +44,8 @@ pub fn insert_attempt(tx: &Transaction, a: &NewAttempt) -> Result<AttemptId> {
         json(&a.warnings),
         response.is_some_and(|r| r.truncated),
         encode_headers(&a.request_headers),
-        a.request_body,
+        // NULL: the delivery's own body (read back through it).
+        (!a.body_as_captured).then_some(a.request_body.as_slice()),
         response.map(|r| encode_headers(&r.headers)),
         response.map(|r| r.body.as_slice()),
     ])?;
@@ -85,7 +91,9 @@ pub fn list_attempts(conn: &Connection, delivery: DeliveryId) -> Result<Vec<Atte
 
 pub fn get_attempt(conn: &Connection, id: AttemptId) -> Result<Attempt> {
     let sql = format!(
-        "SELECT {SUMMARY}, request_headers, request_body, response_headers, response_body, response_truncated
+        "SELECT {SUMMARY}, request_headers,
+                coalesce(request_body, (SELECT body FROM deliveries d WHERE d.seq = attempts.delivery), x''),
+                response_headers, response_body, response_truncated
          FROM attempts WHERE seq = ?1"
     );
     conn.query_row(&sql, [id.0], |r| {

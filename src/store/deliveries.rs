@@ -368,3 +368,77 @@ pub fn same_event(conn: &Connection, event_id: &str, except: i64) -> Result<Vec<
         stmt.query_map(params![event_id, except], |r| Ok(DeliveryId(r.get(0)?)))?.collect::<rusqlite::Result<_>>()?;
     Ok(ids)
 }
+
+/// A delivery as a replay needs it: what arrived, without its inspection or
+/// redelivery count (a bulk replay reads thousands; the count alone is a
+/// hundred rows for a retried event).
+pub fn get_for_replay(conn: &Connection, id: DeliveryId) -> Result<Delivery> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT seq, received_at_us, method, path, query, status, body_size, content_type, flags,
+                http_version, remote_addr, duration_us, headers, body
+         FROM deliveries WHERE seq = ?1",
+    )?;
+    stmt.query_row([id.0], |r| {
+        let flags: i64 = r.get(8)?;
+        let summary = DeliverySummary {
+            id: DeliveryId(r.get(0)?),
+            received_at_us: r.get(1)?,
+            method: r.get(2)?,
+            path: r.get(3)?,
+            query: r.get(4)?,
+            status: r.get(5)?,
+            body_size: r.get::<_, i64>(6)? as u64,
+            content_type: r.get(7)?,
+            truncated: flags & FLAG_TRUNCATED != 0,
+            pinned: flags & FLAG_PINNED != 0,
+            provider: None,
+            verdict: None,
+            event_id: None,
+            duplicates: 0,
+        };
+        let response = SentResponse { status: summary.status, headers: Vec::new(), body: String::new() };
+        Ok(Delivery {
+            head: DeliveryHead {
+                http_version: r.get(9)?,
+                remote_addr: r.get(10)?,
+                duration_us: r.get(11)?,
+                headers: decode_headers(r.get_ref(12)?.as_blob()?),
+                response,
+                summary,
+            },
+            body: Base64(r.get(13)?),
+            body_text: None,
+        })
+    })
+    .optional()?
+    .ok_or_else(|| Error::not_found("delivery", id))
+}
+
+/// The ids of the newest `limit` deliveries matching a filter, newest first,
+/// straight from the table (no search index): what a bulk replay without
+/// words to search for sends.
+pub fn ids_matching(conn: &Connection, f: &ListFilter, limit: u64) -> Result<Vec<DeliveryId>> {
+    let mut sql = String::from("SELECT seq FROM deliveries WHERE 1");
+    let mut args: Vec<Value> = Vec::new();
+    if let Some(m) = &f.method {
+        sql.push_str(" AND method = ?");
+        args.push(m.clone().into());
+    }
+    if let Some(p) = &f.path_prefix {
+        sql.push_str(" AND substr(path, 1, length(?)) = ?");
+        args.push(p.clone().into());
+        args.push(p.clone().into());
+    }
+    if let Some(s) = &f.status {
+        sql.push_str(" AND status BETWEEN ? AND ?");
+        args.push(i64::from(s.min).into());
+        args.push(i64::from(s.max).into());
+    }
+    sql.push_str(" ORDER BY seq DESC LIMIT ?");
+    args.push(i64::try_from(limit).unwrap_or(i64::MAX).into());
+    let mut stmt = conn.prepare(&sql)?;
+    let ids = stmt
+        .query_map(rusqlite::params_from_iter(args), |r| Ok(DeliveryId(r.get(0)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(ids)
+}

@@ -263,7 +263,7 @@ impl Store {
     /// as the scope's last target.
     pub async fn record_attempt(&self, attempt: NewAttempt, remember: Option<(String, String)>) -> Result<AttemptId> {
         self.write(move |tx| {
-            let id = attempts::insert_attempt(tx, &attempt)?;
+            let id = attempts::insert_attempt(tx, &attempt, attempts::last_seq(tx)?)?;
             if let Some((scope, target)) = &remember {
                 attempts::set_last_target(tx, scope, target)?;
             }
@@ -278,8 +278,9 @@ impl Store {
             return Ok(());
         }
         self.write(move |tx| {
+            let mut last = attempts::last_seq(tx)?;
             for a in &attempts {
-                attempts::insert_attempt(tx, a)?;
+                last = attempts::insert_attempt(tx, a, last)?.0;
             }
             Ok(((), Effects::ATTEMPTS))
         })
@@ -481,5 +482,8 @@ pub(crate) fn search_connection(path: &Path) -> Result<Connection> {
 }
 
 pub use attempts::{get_attempt, last_target, list_attempts};
-pub use deliveries::{count_between, get_body, get_delivery, get_head, list_between, list_deliveries, same_event};
+pub use deliveries::{
+    count_between, get_body, get_delivery, get_for_replay, get_head, ids_matching, list_between, list_deliveries,
+    same_event,
+};
 pub use endpoints::list_endpoints;

@@ -164,6 +164,10 @@ async fn a_replay_as_captured_is_byte_exact() {
         assert_eq!(status, 200, "{attempt}");
         assert_eq!(attempt["status"], 200);
         assert!(attempt["id"].as_str().unwrap().starts_with("att_"));
+        // The attempt keeps the body it sent (stored as a reference to the delivery's).
+        let full = h.api_get(&format!("/api/attempts/{}", attempt["id"].as_str().unwrap())).await;
+        use base64::Engine as _;
+        assert_eq!(full["request"]["body"], base64::engine::general_purpose::STANDARD.encode(body));
     }
     let seen = target.requests();
     let authority = target.addr.to_string();

@@ -15,7 +15,7 @@ CREATE TABLE attempts (
     warnings         TEXT    NOT NULL DEFAULT '[]', -- JSON: sentences
     response_truncated INTEGER NOT NULL DEFAULT 0,
     request_headers  BLOB    NOT NULL,
-    request_body     BLOB    NOT NULL,
+    request_body     BLOB,             -- NULL: the delivery's own body, sent as captured
     response_headers BLOB,
     response_body    BLOB
 );
