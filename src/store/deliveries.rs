@@ -373,40 +373,26 @@ pub fn same_event(conn: &Connection, event_id: &str, except: i64) -> Result<Vec<
 /// redelivery count (a bulk replay reads thousands; the count alone is a
 /// hundred rows for a retried event).
 pub fn get_for_replay(conn: &Connection, id: DeliveryId) -> Result<Delivery> {
+    // The summary's columns in `summary_from_row`'s order, the inspection left empty.
     let mut stmt = conn.prepare_cached(
         "SELECT seq, received_at_us, method, path, query, status, body_size, content_type, flags,
-                http_version, remote_addr, duration_us, headers, body
+                NULL, NULL, NULL, 0, http_version, remote_addr, duration_us, headers, body
          FROM deliveries WHERE seq = ?1",
     )?;
     stmt.query_row([id.0], |r| {
-        let flags: i64 = r.get(8)?;
-        let summary = DeliverySummary {
-            id: DeliveryId(r.get(0)?),
-            received_at_us: r.get(1)?,
-            method: r.get(2)?,
-            path: r.get(3)?,
-            query: r.get(4)?,
-            status: r.get(5)?,
-            body_size: r.get::<_, i64>(6)? as u64,
-            content_type: r.get(7)?,
-            truncated: flags & FLAG_TRUNCATED != 0,
-            pinned: flags & FLAG_PINNED != 0,
-            provider: None,
-            verdict: None,
-            event_id: None,
-            duplicates: 0,
-        };
+        let summary = summary_from_row(r)?;
+        let w = SUMMARY_WIDTH;
         let response = SentResponse { status: summary.status, headers: Vec::new(), body: String::new() };
         Ok(Delivery {
             head: DeliveryHead {
-                http_version: r.get(9)?,
-                remote_addr: r.get(10)?,
-                duration_us: r.get(11)?,
-                headers: decode_headers(r.get_ref(12)?.as_blob()?),
+                http_version: r.get(w)?,
+                remote_addr: r.get(w + 1)?,
+                duration_us: r.get(w + 2)?,
+                headers: decode_headers(r.get_ref(w + 3)?.as_blob()?),
                 response,
                 summary,
             },
-            body: Base64(r.get(13)?),
+            body: Base64(r.get(w + 4)?),
             body_text: None,
         })
     })
