@@ -38,7 +38,7 @@ function startTarget() {
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
       const valid = stripeValid(req.headers['stripe-signature'], body);
-      received.push({ method: req.method, url: req.url, headers: req.headers, body, valid });
+      received.push({ method: req.method, url: req.url, headers: req.headers, body, raw: Buffer.concat(chunks), valid });
       res.writeHead(valid ? 200 : 400, { 'content-type': 'application/json', 'x-app': 'e2e-target' });
       res.end(JSON.stringify({ received: true, valid }));
     });
@@ -149,6 +149,31 @@ describe('replay', () => {
     assert.equal(received.at(-1).body, EVENT, 'replayed as captured');
     assert.ok(received.at(-1).valid, 'as captured, the original signature (minutes old at most) still holds');
     assert.deepEqual(trouble.pageErrors, []);
+    await context.close();
+  });
+
+  it('edits a binary body as hex', async () => {
+    const binary = Buffer.from([0xff, 0x00, 0x01, 0x80, 0x7f, 0xfe]);
+    const sent = await send(server.capture, {
+      path: '/bin/upload',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: binary,
+    });
+    const binId = JSON.parse(sent.body).id;
+    const { page, context } = await openSignedIn(browser, server);
+    await page.locator(`[data-testid="list"] .row[data-id="${binId}"]`).click();
+    await page.getByTestId('detail-path').waitFor();
+    await page.getByTestId('edit').click();
+    await page.getByTestId('replay-binary').waitFor();
+    await page.getByTestId('replay-target').fill(targetUrl());
+    await page.getByTestId('replay-edit-hex').click();
+    const hex = page.getByTestId('replay-hex');
+    assert.equal(await hex.inputValue(), 'ff 00 01 80 7f fe');
+    await hex.fill('00 ff 01 80 7f fe 0a');
+    await page.getByTestId('replay-send').click();
+    await page.getByTestId('replay-editor').waitFor({ state: 'detached' });
+    await page.getByTestId('attempts').waitFor();
+    assert.deepEqual([...received.at(-1).raw], [0x00, 0xff, 0x01, 0x80, 0x7f, 0xfe, 0x0a], 'the edited bytes, exactly');
     await context.close();
   });
 

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Header } from './generated/types';
 import {
+  bytesToHex,
+  hexToBytes,
   bodyEdited,
   bodyToForm,
   buildRequest,
@@ -262,5 +264,35 @@ describe('editableText', () => {
   it('picks the line separator', () => {
     expect(lineSeparator('a\r\nb')).toBe('\r\n');
     expect(lineSeparator('a\nb')).toBe('\n');
+  });
+});
+
+describe('hex editing of binary bodies', () => {
+  it('round-trips every byte value and sends base64', () => {
+    const all = Uint8Array.from({ length: 256 }, (_, i) => i);
+    const text = bytesToHex(all);
+    expect(text.split('\n')).toHaveLength(16);
+    expect(hexToBytes(text)).toEqual(all);
+    const captured = { method: 'POST', headers: [], body: null };
+    const req = buildRequest(captured, {
+      to: '',
+      method: 'POST',
+      headers: [],
+      body: null,
+      resign: false,
+      provider: '',
+      secret: '',
+      newEventId: false,
+      keepHost: false,
+      insecure: false,
+      hexBody: 'ff 00\n0a',
+    });
+    expect(req.body).toBe(btoa('\xff\x00\x0a'));
+    expect(req.body_encoding).toBe('base64');
+  });
+
+  it('says why text is not hex', () => {
+    expect(hexToBytes('zz')).toMatch(/not a hex digit/);
+    expect(hexToBytes('abc')).toMatch(/odd number/);
   });
 });

@@ -189,6 +189,34 @@ export interface ReplayForm {
   insecure: boolean;
   /** Kept from a draft that had one; the editor has no field for it. */
   timeoutS?: number;
+  /** A binary body edited as hex (null: not edited, the captured bytes go). */
+  hexBody?: string | null;
+}
+
+/** Bytes as hex pairs, 16 to a line: what the hex editor shows. */
+export function bytesToHex(bytes: Uint8Array): string {
+  const lines: string[] = [];
+  for (let i = 0; i < bytes.length; i += 16) {
+    lines.push(Array.from(bytes.subarray(i, i + 16), (b) => b.toString(16).padStart(2, '0')).join(' '));
+  }
+  return lines.join('\n');
+}
+
+/** The bytes hex text spells (whitespace ignored), or why it spells none. */
+export function hexToBytes(text: string): Uint8Array | string {
+  const digits = text.replace(/\s+/g, '');
+  const bad = /[^0-9a-fA-F]/.exec(digits);
+  if (bad) return `not a hex digit: ${JSON.stringify(bad[0])}`;
+  if (digits.length % 2) return 'an odd number of hex digits: each byte is two';
+  const out = new Uint8Array(digits.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(digits.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+function toBase64(bytes: Uint8Array): string {
+  let bin = '';
+  for (const b of bytes) bin += String.fromCharCode(b);
+  return btoa(bin);
 }
 
 export function bodyEdited(captured: Captured, form: Pick<ReplayForm, 'body'>): boolean {
@@ -205,6 +233,13 @@ export function buildRequest(captured: Captured, form: ReplayForm): ReplayReques
   if (headersChanged(captured.headers, form.headers)) req.headers = form.headers.map((h) => ({ ...h }));
   if (captured.body !== null && form.body !== null && (form.body !== captured.body || captured.truncated)) {
     req.body = form.body;
+  }
+  if (captured.body === null && form.hexBody != null) {
+    const bytes = hexToBytes(form.hexBody);
+    if (typeof bytes !== 'string') {
+      req.body = toBase64(bytes);
+      req.body_encoding = 'base64';
+    }
   }
   if (form.resign) {
     req.resign = true;
