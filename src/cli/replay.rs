@@ -71,14 +71,14 @@ pub struct ReplayArgs {
     /// Recompute the signature over what is sent, with a fresh timestamp.
     #[arg(long)]
     pub resign: bool,
-    /// Re-sign as this provider (default: the endpoint's).
-    #[arg(long, requires = "resign")]
+    /// Re-sign as this provider (default: the endpoint's); implies --resign.
+    #[arg(long)]
     pub provider: Option<Provider>,
-    /// Re-sign with this secret (default: the endpoint's newest).
-    #[arg(long, requires = "resign")]
+    /// Re-sign with this secret (default: the endpoint's newest); implies --resign.
+    #[arg(long)]
     pub secret: Option<String>,
-    /// With --resign: a new event id instead of the delivery's.
-    #[arg(long, requires = "resign")]
+    /// Re-sign with a new event id instead of the delivery's; implies --resign.
+    #[arg(long)]
     pub new_event_id: bool,
     /// Send the captured Host header instead of the target's.
     #[arg(long)]
@@ -126,7 +126,7 @@ impl ReplayArgs {
             remove_headers: self.remove_headers.clone(),
             body,
             body_encoding,
-            resign: self.resign,
+            resign: self.resign || self.provider.is_some() || self.secret.is_some() || self.new_event_id,
             provider: self.provider,
             secret: self.secret.clone(),
             new_event_id: self.new_event_id,

@@ -628,3 +628,26 @@ async fn drafts_are_kept_per_delivery_and_the_diff_shows_what_an_attempt_changed
     let (status, _) = api_send(&h, reqwest::Method::GET, &format!("/api/attempts/{att}"), None).await;
     assert_eq!(status, 404);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_cli_re_signs_with_a_provider_and_secret_given_for_the_send() {
+    let h = Harness::start().await;
+    let target = Target::start(Behaviour::Answer(200)).await;
+    let secret = "whsec_cli_given";
+    // Captured with no endpoint and no signature at all.
+    let id = capture(&h, b"POST /cli/sign HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}").await;
+    let (home, db, to) = (h.dir.path().to_owned(), h.db_path(), target.url());
+    let (code, out, err) = tokio::task::spawn_blocking(move || {
+        let db = db.to_str().unwrap().to_owned();
+        let args = ["replay", &id, "--db", &db, "--to", &to, "--body", r#"{"amount":1}"#];
+        hookscope(&home, &[&args[..], &["--provider", "stripe", "--secret", secret, "--json"]].concat())
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, 0, "{out}{err}");
+    let attempt: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(attempt["resigned"], json!(["Stripe-Signature"]), "--provider and --secret imply --resign");
+    let (head, body) = target.requests().remove(0);
+    let url = format!("{}/cli/sign", target.url());
+    assert_eq!(verify_at(Provider::Stripe, secret, &url, &head, &body), signature::VerdictKind::Valid, "{head}");
+}
