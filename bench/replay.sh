@@ -33,6 +33,8 @@ wait_port 18801
 while [ "$(sqlite3 "$db" 'SELECT count(*) FROM deliveries')" -lt "$COUNT" ]; do
   wrk -t1 -c8 -d1s -s bench/post.lua http://127.0.0.1:18801 >/dev/null
 done
+# Let the indexer finish with the seeded deliveries: replay is measured, not indexing.
+sleep "${SETTLE:-5}"
 "$bare" 127.0.0.1:18803 >/dev/null & pids+=("$!")
 wait_port 18803
 

@@ -298,6 +298,7 @@ impl Api {
             }
         };
         let mut last_report = Instant::now();
+        let mut recording: Option<tokio::task::JoinHandle<Result<()>>> = None;
         // A batch of deliveries is read in one go, sent (a bounded number in
         // flight), and its attempts recorded in one write: per-item reads and
         // writes cost more than the sends.
@@ -348,10 +349,21 @@ impl Api {
                     let _ = self.jobs.progress.send(progress.clone());
                 }
             }
-            if let Err(e) = self.store.record_attempts(recorded).await {
+            // One batch is recorded while the next one is sent: the writer
+            // thread and the sends overlap. Only one batch waits at a time.
+            if let Some(previous) = recording.take()
+                && let Err(e) = flatten(previous.await)
+            {
                 progress.errors.push(format!("recording attempts: {e}"));
                 break;
             }
+            let store = self.store.clone();
+            recording = Some(tokio::spawn(async move { store.record_attempts(recorded).await }));
+        }
+        if let Some(last) = recording.take()
+            && let Err(e) = flatten(last.await)
+        {
+            progress.errors.push(format!("recording attempts: {e}"));
         }
         progress.finished = true;
         progress.cancelled = cancel.load(Ordering::Relaxed);
@@ -359,6 +371,10 @@ impl Api {
         let _ = tx.send(progress.clone());
         let _ = self.jobs.progress.send(progress);
     }
+}
+
+fn flatten(joined: std::result::Result<Result<()>, tokio::task::JoinError>) -> Result<()> {
+    joined.map_err(|e| Error::Write(e.to_string()))?
 }
 
 /// What the caller is told of an attempt before the store gives it an id.
