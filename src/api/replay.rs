@@ -12,14 +12,15 @@ use tokio::sync::{broadcast, watch};
 use ts_rs::TS;
 use utoipa::ToSchema;
 
+use crate::capture::now_us;
 use crate::error::{Error, Result};
 use crate::model::{
     Attempt, AttemptId, AttemptSummary, Delivery, DeliveryId, Endpoint, NewAttempt, Origin, endpoint_for,
 };
 use crate::replay::{self, BulkProgress, BulkReplayRequest, Diff, ReplayRequest};
-use crate::store::{ListFilter, MAX_PAGE, StatusFilter};
+use crate::store::MAX_PAGE;
 
-use super::Api;
+use super::{Api, ListQuery};
 
 /// How often a bulk replay reports progress (and the final report, always).
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
@@ -52,6 +53,14 @@ struct Job {
 pub(super) struct Jobs {
     jobs: Mutex<Vec<(String, Job)>>,
     pub(super) progress: broadcast::Sender<BulkProgress>,
+}
+
+impl Jobs {
+    fn with<T>(&self, job: &str, f: impl FnOnce(&Job) -> T) -> Result<T> {
+        let jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
+        let (_, j) = jobs.iter().find(|(id, _)| id == job).ok_or_else(|| Error::not_found("bulk replay", job))?;
+        Ok(f(j))
+    }
 }
 
 impl Default for Jobs {
@@ -220,19 +229,15 @@ impl Api {
     }
 
     pub fn bulk_progress(&self, job: &str) -> Result<BulkProgress> {
-        let jobs = self.jobs.jobs.lock().unwrap_or_else(|e| e.into_inner());
-        let (_, j) = jobs.iter().find(|(id, _)| id == job).ok_or_else(|| Error::not_found("bulk replay", job))?;
-        Ok(j.progress.borrow().clone())
+        self.jobs.with(job, |j| j.progress.borrow().clone())
     }
 
     /// Stops a bulk replay before its next send (those in flight finish).
     pub fn cancel_bulk(&self, job: &str) -> Result<BulkProgress> {
-        {
-            let jobs = self.jobs.jobs.lock().unwrap_or_else(|e| e.into_inner());
-            let (_, j) = jobs.iter().find(|(id, _)| id == job).ok_or_else(|| Error::not_found("bulk replay", job))?;
+        self.jobs.with(job, |j| {
             j.cancel.store(true, Ordering::Relaxed);
-        }
-        self.bulk_progress(job)
+            j.progress.borrow().clone()
+        })
     }
 
     /// The deliveries a bulk replay sends, oldest first.
@@ -244,14 +249,15 @@ impl Api {
             return Ok(ids);
         }
         let limit = req.limit.unwrap_or(u64::MAX);
-        let mut filter = ListFilter {
-            limit: MAX_PAGE,
-            before: None,
-            method: req.method.clone().filter(|m| !m.is_empty()),
-            path_prefix: req.path.clone().filter(|p| !p.is_empty()),
-            status: req.status.as_deref().filter(|s| !s.is_empty()).map(str::parse::<StatusFilter>).transpose()?,
-            text: req.q.clone().filter(|q| !q.is_empty()),
+        // The list's filters, read as the list reads them.
+        let query = ListQuery {
+            method: req.method.clone(),
+            path: req.path.clone(),
+            status: req.status.clone(),
+            q: req.q.clone().filter(|q| !q.is_empty()),
+            ..Default::default()
         };
+        let mut filter = query.to_filter()?;
         let mut ids = Vec::new();
         if filter.text.is_none() {
             // Without words to search for, the table answers alone.
@@ -397,8 +403,4 @@ fn summarize(attempt: &NewAttempt) -> AttemptSummary {
         resigned: attempt.resigned.clone(),
         warnings: attempt.warnings.clone(),
     }
-}
-
-fn now_us() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_micros() as i64)
 }

@@ -19,6 +19,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower::ServiceExt as _;
 
+pub(crate) use handler::now_us;
 pub use handler::{MAX_HEAD_BYTES, TRUNCATED_KEEP};
 
 use crate::error::{Error, Result};

@@ -199,7 +199,7 @@ pub fn plan(
         if let Some(new_body) = signed.body {
             body = new_body;
         }
-    } else if let Some(provider) = provider.filter(|_| carries_signature(&head.headers)) {
+    } else if let Some(provider) = provider.filter(|_| signature::detect(&head.headers).is_some()) {
         if body != captured_body {
             warnings.push(format!(
                 "the body was edited but not re-signed: a {} signature check at the target will reject it (re-sign to fix)",
@@ -236,11 +236,6 @@ pub fn plan(
         resigned,
         warnings,
     })
-}
-
-/// Whether the delivery came with a signature header of some provider.
-fn carries_signature(headers: &[Header]) -> bool {
-    signature::detect(headers).is_some()
 }
 
 fn new_event_id() -> String {

@@ -25,6 +25,16 @@ impl Served {
         Served { child, capture, _dir: dir }
     }
 
+    /// The first requests grow pools that are not per connection: warm them
+    /// up before reading the memory a test adds.
+    async fn warm_up(&self) {
+        for _ in 0..20 {
+            let (status, _, _) =
+                raw_request(self.capture, b"POST /warm HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi").await;
+            assert_eq!(status, 200);
+        }
+    }
+
     fn rss_kib(&self) -> u64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
         status
@@ -49,12 +59,7 @@ impl Drop for Served {
 #[tokio::test(flavor = "multi_thread")]
 async fn declared_but_unsent_bodies_cost_no_memory_and_others_are_served() {
     let served = Served::start();
-    // Warm up: the first requests grow pools that are not per connection.
-    for _ in 0..20 {
-        let (status, _, _) =
-            raw_request(served.capture, b"POST /warm HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi").await;
-        assert_eq!(status, 200);
-    }
+    served.warm_up().await;
     let before = served.rss_kib();
     let mut idle = Vec::new();
     for i in 0..200 {
@@ -439,11 +444,7 @@ async fn a_slow_body_gets_408_and_what_arrived_is_kept_as_truncated() {
 #[tokio::test(flavor = "multi_thread")]
 async fn many_idle_connections_cost_little_and_others_are_served() {
     let served = Served::start();
-    for _ in 0..20 {
-        let (status, _, _) =
-            raw_request(served.capture, b"POST /warm HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi").await;
-        assert_eq!(status, 200);
-    }
+    served.warm_up().await;
     let before = served.rss_kib();
     let mut idle = Vec::new();
     for _ in 0..400 {
