@@ -10,6 +10,7 @@ use crate::api::auth::{Auth, load_or_create_token};
 use crate::api::{Api, ApiServer, Info, serve_api};
 use crate::capture::{self, CaptureConfig, CaptureServer};
 use crate::error::{Error, Result};
+use crate::forward::{ForwardConfig, Forwarder};
 use crate::store::{Store, StoreConfig};
 
 /// Where Hookscope keeps its database and token: `$HOOKSCOPE_HOME`, else the
@@ -37,6 +38,7 @@ pub struct ServeConfig {
     pub token_path: PathBuf,
     /// How long a control API client may take to send a request head.
     pub api_header_timeout: std::time::Duration,
+    pub forward: ForwardConfig,
 }
 
 impl ServeConfig {
@@ -48,6 +50,7 @@ impl ServeConfig {
             extra_origins: Vec::new(),
             token_path: home_dir().join("token"),
             api_header_timeout: std::time::Duration::from_secs(10),
+            forward: ForwardConfig::default(),
         }
     }
 }
@@ -57,6 +60,7 @@ pub struct Running {
     pub auth: Arc<Auth>,
     pub capture: CaptureServer,
     pub api_server: ApiServer,
+    pub forwarder: Forwarder,
     _instance: Option<Instance>,
 }
 
@@ -160,6 +164,8 @@ impl Running {
     pub async fn shutdown(self) {
         self.capture.shutdown().await;
         self.api_server.shutdown().await;
+        // Last: what it sent meanwhile is recorded before the store closes.
+        self.forwarder.shutdown().await;
     }
 }
 
@@ -181,7 +187,8 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
         crate::fsutil::private_dir(dir).map_err(|e| Error::io(format!("securing {}", dir.display()), e))?;
     }
     let store = Store::open(config.store.clone())?;
-    let capture = capture::listen(store.clone(), config.capture.clone()).await?;
+    let forwarder = Forwarder::start(store.clone(), config.forward.clone())?;
+    let capture = capture::listen(store.clone(), config.capture.clone(), Some(forwarder.clone())).await?;
     let listener = tokio::net::TcpListener::bind(config.api_addr)
         .await
         .map_err(|source| Error::Bind { addr: config.api_addr.to_string(), source })?;
@@ -194,9 +201,9 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
         api_url: Some(format!("http://{api_addr}")),
     };
     let auth = Arc::new(Auth::new(token, api_addr, &config.extra_origins));
-    let api = Api::new(store, info.clone()).with_auth(auth.clone());
+    let api = Api::new(store, info.clone()).with_auth(auth.clone()).with_forwarder(forwarder.clone());
     let api_server = serve_api(listener, crate::api::router(api.clone(), auth.clone()), config.api_header_timeout)?;
     let instance = Instance::record(&instance_path(&config.store.path), &info);
     tracing::info!(capture = %info.capture_url, api = ?info.api_url, db = %info.database, "started");
-    Ok(Running { api, auth, capture, api_server, _instance: instance })
+    Ok(Running { api, auth, capture, api_server, forwarder, _instance: instance })
 }

@@ -51,7 +51,7 @@ pub struct Request<'a> {
 }
 
 pub fn inspect(req: &Request, endpoints: &[Endpoint]) -> Inspection {
-    let endpoint = endpoint_for(endpoints, req.path);
+    let endpoint = endpoint_for(endpoints, req.method, req.path);
     let provider =
         endpoint.and_then(|e| e.scheme.as_ref().map(|s| s.provider())).or_else(|| signature::detect(req.headers));
     let event_id = provider.and_then(|p| signature::event_id(p, req.headers, req.body));

@@ -13,13 +13,15 @@ pub mod capture;
 pub mod cli;
 /// The error type, and how each error crosses to a client (status, code, safe message).
 pub mod error;
+/// Forwarding: a durable queue that follows the commits and sends each delivery on to the user's app.
+pub mod forward;
 /// Private files: 0600 files and 0700 folders whatever the umask.
 pub mod fsutil;
 /// Provider, event id and verdict of a stored delivery under its endpoint's settings.
 pub mod inspect;
 /// What is kept: deliveries, the one header type, endpoints. Also the wire types.
 pub mod model;
-/// The one outbound HTTP client (replay; forwarding next): heads sent as captured, TLS by rustls.
+/// The one outbound HTTP client (replay and forwarding): heads sent as captured, TLS by rustls.
 pub mod outbound;
 /// Replays: a stored delivery plus edits (and a fresh signature) becomes a request; every try is an attempt.
 pub mod replay;

@@ -83,6 +83,13 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The forwarding queue: counts per target and state (queued, retrying, delivered, failed, dead).
+    Queue {
+        #[arg(long, env = "HOOKSCOPE_DB")]
+        db: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Print a fresh one-time link that signs a browser in to the running instance's UI.
     Open {
         #[arg(long, env = "HOOKSCOPE_DB")]
@@ -117,6 +124,30 @@ struct ServeArgs {
     /// The status of the acknowledgement sent once a delivery is stored.
     #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u16).range(200..300))]
     ack_status: u16,
+    /// Forward every delivery here for this run (the default rule's target), e.g.
+    /// http://127.0.0.1:3000: an origin keeps each delivery's path and query.
+    #[arg(long, value_name = "URL")]
+    forward_to: Option<String>,
+    /// Passthrough rules: seconds the sender waits for the target before a 504.
+    #[arg(long, default_value_t = 10.0, value_name = "SECS")]
+    passthrough_timeout: f64,
+    /// A forward not delivered this long after arriving is given up (dead): 90s, 30m, 24h.
+    #[arg(long, default_value = "24h", value_parser = parse_duration, value_name = "DURATION")]
+    forward_give_up: Duration,
+}
+
+/// `90`, `90s`, `30m`, `24h`.
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let (digits, unit) = s.trim().split_at(s.trim().find(|c: char| !c.is_ascii_digit()).unwrap_or(s.trim().len()));
+    let n: u64 = digits.parse().map_err(|_| format!("{s:?}: give a number of seconds, or like 30m or 24h"))?;
+    let secs = match unit {
+        "" | "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86_400,
+        _ => return Err(format!("{s:?}: the unit is s, m, h or d")),
+    };
+    Ok(Duration::from_secs(secs))
 }
 
 /// `--durability`: the store's [`Durability`], spelled for the command line.
@@ -187,6 +218,9 @@ fn main() -> ExitCode {
                 }
             };
         }
+        Command::Queue { db, json } => runtime().and_then(|rt| {
+            rt.block_on(cli::queue::queue(&db.unwrap_or_else(default_db_path), json, &mut std::io::stdout().lock()))
+        }),
         Command::Open { db } => runtime()
             .and_then(|rt| rt.block_on(cli::open(&db.unwrap_or_else(default_db_path), &mut std::io::stdout().lock()))),
         Command::List { db, limit, json } => {
@@ -241,6 +275,20 @@ fn serve(args: ServeArgs) -> hookscope::Result<()> {
     config.store.max_deliveries = args.max_deliveries;
     config.store.max_bytes = args.max_bytes;
     config.store.max_db_bytes = args.max_db_bytes;
+    if let Some(to) = args.forward_to {
+        let url = url::Url::parse(&to).ok().filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+        if url.is_none() {
+            return Err(hookscope::Error::InvalidArgument(format!(
+                "--forward-to {to:?}: give an http:// or https:// URL, like http://127.0.0.1:3000"
+            )));
+        }
+        config.forward.default_target = Some(to);
+    }
+    if !(args.passthrough_timeout > 0.0 && args.passthrough_timeout <= 300.0) {
+        return Err(hookscope::Error::InvalidArgument("--passthrough-timeout: give 0 to 300 seconds".into()));
+    }
+    config.capture.passthrough_timeout = Duration::from_secs_f64(args.passthrough_timeout);
+    config.forward.give_up = args.forward_give_up;
     runtime()?.block_on(cli::serve::serve(config, &mut std::io::stdout()))
 }
 

@@ -49,6 +49,9 @@ pub enum LiveEvent {
     /// A bulk replay's progress (several a second while it runs, and once
     /// with `finished`).
     ReplayProgress(crate::replay::BulkProgress),
+    /// Forwarded deliveries whose state changed (queued, delivered,
+    /// retrying…): the list's badges update in place.
+    Forward { items: Vec<crate::forward::ForwardUpdate> },
 }
 
 impl LiveEvent {
@@ -61,6 +64,7 @@ impl LiveEvent {
             LiveEvent::Changed => "changed",
             LiveEvent::Attempts => "attempts",
             LiveEvent::ReplayProgress(_) => "replay_progress",
+            LiveEvent::Forward { .. } => "forward",
         }
     }
 }

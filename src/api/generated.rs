@@ -27,6 +27,7 @@ pub fn typescript() -> String {
     }
     use crate::api::*;
     use crate::error::ErrorBody;
+    use crate::forward::{ForwardUpdate, QueueReport, TargetReport};
     use crate::inspect::Inspection;
     use crate::model::*;
     use crate::outbound::{SendError, SendErrorKind};
@@ -89,6 +90,15 @@ pub fn typescript() -> String {
         LineOp,
         BulkReplayRequest,
         BulkProgress,
+        ForwardMode,
+        CustomResponse,
+        ForwardState,
+        ForwardBadge,
+        ForwardUpdate,
+        QueueReport,
+        TargetReport,
+        TargetChoice,
+        Moved,
     );
     out
 }

@@ -29,9 +29,11 @@ use utoipa_axum::routes;
 
 use super::auth::{Auth, COOKIE_PREFIX};
 use super::{
-    Api, CoreStatus, Draft, Info, InspectionReport, ListQuery, LiveEvent, ProviderInfo, ReplayTarget, SignInLink,
+    Api, CoreStatus, Draft, Info, InspectionReport, ListQuery, LiveEvent, Moved, ProviderInfo, ReplayTarget,
+    SignInLink, TargetChoice,
 };
 use crate::error::{Error, ErrorBody};
+use crate::forward::QueueReport;
 use crate::model::{Attempt, AttemptSummary, DeliveryReply, DeliverySummary, EndpointJson};
 use crate::replay::{BulkProgress, BulkReplayRequest, Diff, ReplayRequest};
 use crate::store::{Page, Stats};
@@ -95,6 +97,11 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(put_draft, delete_draft))
         .routes(routes!(start_bulk))
         .routes(routes!(bulk, cancel_bulk))
+        .routes(routes!(queue))
+        .routes(routes!(pause_target))
+        .routes(routes!(resume_target))
+        .routes(routes!(retry_failed))
+        .routes(routes!(drop_queue))
         .routes(routes!(stats))
         .routes(routes!(events))
         .routes(routes!(sign_in_link))
@@ -460,6 +467,44 @@ async fn bulk(State(s): State<AppState>, Path(job): Path<String>) -> Reply<BulkP
     responses((status = 200, body = BulkProgress), (status = 404, body = ErrorBody)))]
 async fn cancel_bulk(State(s): State<AppState>, Path(job): Path<String>) -> Reply<BulkProgress> {
     Ok(Json(s.api.cancel_bulk(&job)?))
+}
+
+/// Forwarding per target: counts per state (queued, retrying, delivered,
+/// failed, dead, dropped), whether it is up, down or paused.
+#[utoipa::path(get, path = "/api/forward", tag = "forwarding", responses((status = 200, body = QueueReport)))]
+async fn queue(State(s): State<AppState>) -> Reply<QueueReport> {
+    Ok(Json(s.api.queue().await?))
+}
+
+/// Holds every delivery for a target until resumed (kept across restarts).
+#[utoipa::path(post, path = "/api/forward/pause", tag = "forwarding", request_body = TargetChoice,
+    responses((status = 204), (status = 400, body = ErrorBody)))]
+async fn pause_target(State(s): State<AppState>, Body(t): Body<TargetChoice>) -> Result<StatusCode, ApiError> {
+    s.api.set_target_paused(t.target.as_deref().unwrap_or_default(), true).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(post, path = "/api/forward/resume", tag = "forwarding", request_body = TargetChoice,
+    responses((status = 204), (status = 400, body = ErrorBody)))]
+async fn resume_target(State(s): State<AppState>, Body(t): Body<TargetChoice>) -> Result<StatusCode, ApiError> {
+    s.api.set_target_paused(t.target.as_deref().unwrap_or_default(), false).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Queues failed and dead deliveries again, for one target or all; sent at
+/// once, without waiting out a backoff.
+#[utoipa::path(post, path = "/api/forward/retry", tag = "forwarding", request_body = TargetChoice,
+    responses((status = 200, body = Moved)))]
+async fn retry_failed(State(s): State<AppState>, Body(t): Body<TargetChoice>) -> Reply<Moved> {
+    Ok(Json(s.api.retry_failed(t.target).await?))
+}
+
+/// Drops what waits (queued or retrying), for one target or all: those
+/// deliveries are not forwarded (they stay stored, and can be replayed).
+#[utoipa::path(post, path = "/api/forward/drop", tag = "forwarding", request_body = TargetChoice,
+    responses((status = 200, body = Moved)))]
+async fn drop_queue(State(s): State<AppState>, Body(t): Body<TargetChoice>) -> Reply<Moved> {
+    Ok(Json(s.api.drop_queue(t.target).await?))
 }
 
 /// Every endpoint, secrets redacted.

@@ -4,6 +4,7 @@
 
 pub mod auth;
 mod events;
+mod forward;
 pub mod generated;
 mod http;
 mod replay;
@@ -15,6 +16,7 @@ use ts_rs::TS;
 use utoipa::{IntoParams, ToSchema};
 
 pub use events::{COALESCE, LiveEvent};
+pub use forward::{Moved, TargetChoice};
 pub use http::{ApiServer, openapi, router, serve_api};
 pub use replay::{Draft, ReplayTarget};
 
@@ -103,6 +105,7 @@ pub struct Api {
     auth: Option<std::sync::Arc<auth::Auth>>,
     outbound: crate::outbound::Outbound,
     jobs: std::sync::Arc<replay::Jobs>,
+    forwarder: Option<crate::forward::Forwarder>,
 }
 
 impl Api {
@@ -113,7 +116,14 @@ impl Api {
             auth: None,
             outbound: crate::outbound::Outbound::new(Default::default()),
             jobs: Default::default(),
+            forwarder: None,
         }
+    }
+
+    /// With the forwarder, so that the queue can be seen and steered.
+    pub fn with_forwarder(mut self, forwarder: crate::forward::Forwarder) -> Self {
+        self.forwarder = Some(forwarder);
+        self
     }
 
     /// With the HTTP layer's sign-in, so that [`Api::sign_in_link`] works.
@@ -152,12 +162,48 @@ impl Api {
                 }
             }
         });
-        futures_util::stream::select(events::subscribe(self.store.clone()), bulk)
+        let forwarded = futures_util::stream::unfold(self.forwarder.as_ref().map(|f| f.updates()), |rx| async move {
+            let mut rx = rx?;
+            loop {
+                match rx.recv().await {
+                    Ok(items) => return Some((LiveEvent::Forward { items }, Some(rx))),
+                    // A slow subscriber misses some badges; `changed` would reload all.
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                        return Some((LiveEvent::Changed, Some(rx)));
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+                }
+            }
+        });
+        let side = futures_util::stream::select(bulk, forwarded);
+        futures_util::stream::select(events::subscribe(self.store.clone()), side)
     }
 
     #[tracing::instrument(level = "debug", skip(self), err(level = "debug"))]
     pub async fn list(&self, query: &ListQuery) -> Result<Page> {
-        self.store.list(query.to_filter()?).await
+        let mut page = self.store.list(query.to_filter()?).await?;
+        self.mark_queued(&mut page.items);
+        Ok(page)
+    }
+
+    /// Deliveries the forwarder has not reached yet have no row: those a rule
+    /// forwards show as queued.
+    pub(crate) fn mark_queued(&self, items: &mut [crate::model::DeliverySummary]) {
+        let Some(forwarder) = &self.forwarder else { return };
+        let read_pos = forwarder.read_pos();
+        let rules = forwarder.rules();
+        for d in items.iter_mut().filter(|d| d.forward.is_none() && d.id.0 > read_pos && !d.truncated) {
+            if let Some(target) = rules.route(&d.method, &d.path).target {
+                d.forward = Some(crate::model::ForwardBadge {
+                    state: crate::model::ForwardState::Queued,
+                    target: target.to_owned(),
+                    tries: 0,
+                    next_at_us: None,
+                    last_status: None,
+                    last_error: None,
+                });
+            }
+        }
     }
 
     /// One delivery, with its body unless `with_body` is false.

@@ -102,7 +102,7 @@ impl Api {
         endpoints: &[Endpoint],
     ) -> Result<(NewAttempt, String)> {
         let summary = &delivery.head.summary;
-        let endpoint = endpoint_for(endpoints, &summary.path);
+        let endpoint = endpoint_for(endpoints, &summary.method, &summary.path);
         let scope = endpoint.map(|e| e.id.clone()).unwrap_or_default();
         let to = match &req.to {
             Some(to) => to.clone(),
@@ -152,7 +152,9 @@ impl Api {
     pub async fn last_target(&self, id: &str) -> Result<Option<String>> {
         let head = self.store.get_head(id.parse()?).await?;
         let endpoints = self.store.endpoints().await?;
-        let scope = endpoint_for(&endpoints, &head.summary.path).map(|e| e.id.clone()).unwrap_or_default();
+        let scope = endpoint_for(&endpoints, &head.summary.method, &head.summary.path)
+            .map(|e| e.id.clone())
+            .unwrap_or_default();
         self.store.last_target(scope).await
     }
 

@@ -17,7 +17,7 @@ use http_body_util::BodyExt as _;
 
 use super::CaptureState;
 use super::tap::SharedTap;
-use crate::model::{self, Header, NewDelivery, push_header};
+use crate::model::{self, DeliveryId, ForwardMode, Header, NewDelivery, push_header};
 
 /// How much of an oversized or broken body is kept, so the user sees the
 /// sender tried and what it was sending.
@@ -151,6 +151,12 @@ pub(super) async fn capture(State(state): State<Arc<CaptureState>>, req: Request
         BodyRead::Overloaded => return overloaded(),
     };
 
+    // The rule's answer, when it asks for one other than the ack: only for a
+    // delivery that is acknowledged at all (a refusal stays a refusal).
+    let answer = match (&planned, &state.forwarding) {
+        (None, Some(forwarding)) => Answer::of(&forwarding.rules().route(&method, parts.uri.path())),
+        _ => Answer::Ack,
+    };
     let delivery = NewDelivery {
         received_at_us,
         content_type: parts.headers.get(header::CONTENT_TYPE).and_then(media_type),
@@ -165,7 +171,15 @@ pub(super) async fn capture(State(state): State<Arc<CaptureState>>, req: Request
         truncated,
         duration_us: started.elapsed().as_micros() as i64,
         response: match &planned {
-            None => model::Response::Ack { status: config.ack_status },
+            None => match &answer {
+                Answer::Custom(c) => model::Response::Other {
+                    status: c.status,
+                    headers: c.headers.iter().map(|(n, v)| Header::new(n.clone(), v.clone())).collect(),
+                    body: c.body.clone().into_bytes(),
+                },
+                // A passthrough's answer is recorded once the target gave it.
+                Answer::Ack | Answer::Passthrough => model::Response::Ack { status: config.ack_status },
+            },
             Some((status, headers, body)) => model::Response::Other {
                 status: status.as_u16(),
                 headers: headers.clone(),
@@ -176,10 +190,14 @@ pub(super) async fn capture(State(state): State<Arc<CaptureState>>, req: Request
 
     let stored = tokio::time::timeout(config.ack_deadline, state.store.insert(delivery)).await;
     match (planned, stored) {
-        (None, Ok(Ok(id))) => {
-            let status = StatusCode::from_u16(config.ack_status).unwrap_or(StatusCode::OK);
-            (status, [(header::CONTENT_TYPE, "application/json")], model::Response::ack_body(id)).into_response()
-        }
+        (None, Ok(Ok(id))) => match answer {
+            Answer::Ack => ack(config.ack_status, id),
+            Answer::Custom(c) => custom(c).await,
+            Answer::Passthrough => match &state.forwarding {
+                Some(forwarding) => passthrough(&state.store, forwarding, id, config).await,
+                None => ack(config.ack_status, id),
+            },
+        },
         (None, Ok(Err(e))) => unavailable(&e.to_string()),
         (None, Err(_)) => unavailable("the store did not commit in time"),
         // A refusal is sent whether or not its record could be stored.
@@ -198,6 +216,113 @@ pub(super) async fn capture(State(state): State<Arc<CaptureState>>, req: Request
             resp
         }
     }
+}
+
+/// What the sender of an acknowledged delivery is answered, by its rule.
+enum Answer {
+    Ack,
+    Custom(crate::model::CustomResponse),
+    Passthrough,
+}
+
+impl Answer {
+    fn of(route: &crate::forward::Route<'_>) -> Answer {
+        match (route.mode, route.target, route.response) {
+            (ForwardMode::Passthrough, Some(_), _) => Answer::Passthrough,
+            (_, _, Some(c)) => Answer::Custom(c.clone()),
+            _ => Answer::Ack,
+        }
+    }
+}
+
+fn ack(status: u16, id: DeliveryId) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    (status, [(header::CONTENT_TYPE, "application/json")], model::Response::ack_body(id)).into_response()
+}
+
+/// The rule's own answer, after its delay: the delivery is already
+/// committed, so a delay never holds the commit back.
+async fn custom(c: crate::model::CustomResponse) -> Response {
+    if c.delay_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(c.delay_ms.min(crate::model::MAX_DELAY_MS))).await;
+    }
+    let mut resp = (StatusCode::from_u16(c.status).unwrap_or(StatusCode::OK), c.body).into_response();
+    // A rule without a content type sends text, not the default octets.
+    if !c.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("content-type")) {
+        resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    }
+    for (name, value) in &c.headers {
+        if let (Ok(name), Ok(value)) = (header::HeaderName::try_from(name.as_str()), HeaderValue::from_str(value)) {
+            resp.headers_mut().append(name, value);
+        }
+    }
+    resp
+}
+
+/// Waits for the target's answer and passes it on; 502 when the target
+/// cannot be reached, 504 when it is slower than the deadline. Either way
+/// the delivery stays stored and queued, and records what was answered.
+async fn passthrough(
+    store: &crate::store::Store,
+    forwarding: &crate::forward::Forwarder,
+    id: DeliveryId,
+    config: &super::CaptureConfig,
+) -> Response {
+    use crate::forward::Passed;
+    let text = |status: StatusCode, msg: String| -> (u16, Vec<Header>, Vec<u8>) {
+        (status.as_u16(), vec![Header::new("content-type", "text/plain; charset=utf-8")], msg.into_bytes())
+    };
+    let (status, headers, body) = match tokio::time::timeout(config.passthrough_timeout, forwarding.passthrough(id.0))
+        .await
+    {
+        Ok(Passed::Answer(r)) => {
+            let headers = r
+                .headers
+                .into_iter()
+                .filter(|h| {
+                    let lower = h.name.to_ascii_lowercase();
+                    !crate::replay::HOP_BY_HOP.contains(&lower.as_str()) && lower != "content-length"
+                })
+                .collect();
+            (r.status, headers, r.body)
+        }
+        Ok(Passed::Unreachable(e)) if e.kind == crate::outbound::SendErrorKind::Timeout => text(
+            StatusCode::GATEWAY_TIMEOUT,
+            format!("the forward target did not answer in time ({e}); {id} is stored and queued\n"),
+        ),
+        Ok(Passed::Unreachable(e)) => text(
+            StatusCode::BAD_GATEWAY,
+            format!("the forward target could not be reached ({e}); {id} is stored and queued\n"),
+        ),
+        Ok(Passed::Paused) => {
+            text(StatusCode::BAD_GATEWAY, format!("forwarding to this target is paused; {id} is stored and queued\n"))
+        }
+        Ok(Passed::NotForwarded) => return ack(config.ack_status, id),
+        Err(_) => text(
+            StatusCode::GATEWAY_TIMEOUT,
+            format!(
+                "the forward target did not answer within {} s; {id} is stored and queued\n",
+                config.passthrough_timeout.as_secs_f64()
+            ),
+        ),
+    };
+    let recorded = model::Response::Other { status, headers: headers.clone(), body: body.clone() };
+    let store = store.clone();
+    tokio::spawn(async move {
+        if let Err(e) = store.set_response(id, recorded).await {
+            tracing::warn!(error = %e, %id, "could not record the passthrough answer");
+        }
+    });
+    let mut resp = (StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY), body).into_response();
+    resp.headers_mut().remove(header::CONTENT_TYPE);
+    for h in headers {
+        if let (Ok(name), Ok(value)) =
+            (header::HeaderName::try_from(h.name.as_str()), HeaderValue::from_bytes(&h.value))
+        {
+            resp.headers_mut().append(name, value);
+        }
+    }
+    resp
 }
 
 /// Reads and discards the rest of a refused body while the 413 goes out, the

@@ -23,6 +23,7 @@ pub(crate) use handler::now_us;
 pub use handler::{MAX_HEAD_BYTES, TRUNCATED_KEEP};
 
 use crate::error::{Error, Result};
+use crate::forward::Forwarder;
 use crate::store::Store;
 use crate::task::ServerHandle;
 
@@ -53,6 +54,9 @@ pub struct CaptureConfig {
     /// Body bytes held in memory across all requests still being read; a
     /// chunk past it gets `503` with `Retry-After`.
     pub max_inflight_bytes: u64,
+    /// Passthrough rules: how long the sender waits for the target's answer
+    /// before getting a 504 (the delivery stays stored and queued).
+    pub passthrough_timeout: Duration,
 }
 
 impl Default for CaptureConfig {
@@ -69,32 +73,36 @@ impl Default for CaptureConfig {
             linger_idle: Duration::from_secs(5),
             max_connections: 4096,
             max_inflight_bytes: 512 * 1024 * 1024,
+            passthrough_timeout: Duration::from_secs(10),
         }
     }
 }
 
 pub(crate) struct CaptureState {
     pub store: Store,
+    /// The rules (custom answers, passthrough) and the forwarder behind them.
+    pub forwarding: Option<Forwarder>,
     pub config: CaptureConfig,
     /// Body bytes held by requests being read (see `max_inflight_bytes`).
     pub inflight: std::sync::atomic::AtomicU64,
 }
 
 /// The capture service without a socket, for tests (`tower::ServiceExt::oneshot`).
-pub fn router(store: Store, config: CaptureConfig) -> Router {
-    let state = CaptureState { store, config, inflight: std::sync::atomic::AtomicU64::new(0) };
+pub fn router(store: Store, config: CaptureConfig, forwarding: Option<Forwarder>) -> Router {
+    let state = CaptureState { store, forwarding, config, inflight: std::sync::atomic::AtomicU64::new(0) };
     Router::new().fallback(handler::capture).with_state(Arc::new(state))
 }
 
 /// A running capture listener; dropping it (or `shutdown`) stops accepting.
 pub type CaptureServer = ServerHandle;
 
-/// Binds the capture listener and starts serving.
-pub async fn listen(store: Store, config: CaptureConfig) -> Result<CaptureServer> {
+/// Binds the capture listener and starts serving; `forwarding` answers as
+/// the endpoints' rules say (without it, every delivery gets the ack).
+pub async fn listen(store: Store, config: CaptureConfig, forwarding: Option<Forwarder>) -> Result<CaptureServer> {
     let listener =
         TcpListener::bind(config.addr).await.map_err(|source| Error::Bind { addr: config.addr.to_string(), source })?;
     let local_addr = listener.local_addr().map_err(|e| Error::io("reading the capture address", e))?;
-    let app = router(store, config.clone());
+    let app = router(store, config.clone(), forwarding);
     Ok(ServerHandle::spawn(local_addr, |stopped| accept_loop(listener, app, config, stopped)))
 }
 

@@ -2,6 +2,7 @@
 //! (main.rs): printing listings and deliveries for people and for pipes.
 
 mod format;
+pub mod queue;
 pub mod replay;
 pub mod serve;
 pub mod signature;
@@ -83,7 +84,7 @@ pub fn stored_request(db: &Path, id: &str) -> Result<StoredRequest> {
     let id: DeliveryId = id.parse()?;
     let readers = store::open_read_only(db)?;
     let Delivery { head: d, body, .. } = readers.with(|c| store::get_delivery(c, id))?;
-    let configured = readers.with(|c| configured_public_url(c, &d.summary.path))?;
+    let configured = readers.with(|c| configured_public_url(c, &d.summary.method, &d.summary.path))?;
     let (url, _) = tunnel::public_url(&d.headers, &d.summary.path, d.summary.query.as_deref(), configured.as_deref());
     Ok(StoredRequest {
         url,
@@ -96,9 +97,9 @@ pub fn stored_request(db: &Path, id: &str) -> Result<StoredRequest> {
 
 /// The public URL set for the endpoint `path` belongs to (its longest matching
 /// prefix, [`endpoint_for`]), as the UI's inspection reads it.
-fn configured_public_url(conn: &Connection, path: &str) -> Result<Option<String>> {
+fn configured_public_url(conn: &Connection, method: &str, path: &str) -> Result<Option<String>> {
     let endpoints = store::list_endpoints(conn)?;
-    Ok(endpoint_for(&endpoints, path).and_then(|e| e.public_url.clone()))
+    Ok(endpoint_for(&endpoints, method, path).and_then(|e| e.public_url.clone()))
 }
 
 /// Logging for the command line: to stderr, `RUST_LOG`-style filters, `default`

@@ -313,14 +313,14 @@ fn cli_info(db: &Path) -> Info {
 }
 
 /// The running instance's control API, with the install's token.
-pub(super) struct Instance {
+pub(crate) struct Instance {
     client: reqwest::Client,
     base: String,
     token: String,
 }
 
 impl Instance {
-    pub(super) fn new(api_url: &str) -> Result<Instance> {
+    pub(crate) fn new(api_url: &str) -> Result<Instance> {
         let token_path = crate::app::home_dir().join("token");
         let token = std::fs::read_to_string(&token_path)
             .map_err(|e| Error::io(format!("reading {}", token_path.display()), e))?;
@@ -330,7 +330,7 @@ impl Instance {
 
     /// Sends `body` (JSON) to `path` and reads the JSON answer; an error
     /// answer becomes the error it describes.
-    pub(super) async fn call<T: serde::de::DeserializeOwned>(
+    pub(crate) async fn call<T: serde::de::DeserializeOwned>(
         &self,
         method: reqwest::Method,
         path: &str,

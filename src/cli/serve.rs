@@ -24,11 +24,16 @@ pub async fn serve(config: ServeConfig, out: &mut dyn Write) -> Result<()> {
          Sign in   {login}   (opens the UI signed in; works once)\n\
          Token     {token}   (Authorization: Bearer <token>)\n\
          Database  {db}\n\
+         {forward}\
          Try       curl -X POST {capture}/hello -H 'content-type: application/json' -d '{{\"hello\":\"world\"}}'\n",
         version = env!("CARGO_PKG_VERSION"),
         api = running.api_url(),
         token = running.auth.token(),
         db = config.store.path.display(),
+        forward = match &config.forward.default_target {
+            Some(to) => format!("Forward   {to}   (every delivery, through a durable queue; `hookscope queue`)\n"),
+            None => String::new(),
+        },
     );
     let _ = out.flush();
     shutdown_signal().await;

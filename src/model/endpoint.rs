@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use utoipa::ToSchema;
 
+use super::{CustomResponse, ForwardMode};
 use crate::signature::generic::GenericConfig;
 use crate::signature::{Provider, Secret, Secrets};
 
@@ -52,6 +53,15 @@ pub struct Endpoint {
     /// The public URL of the tunnel in front of the capture port, for
     /// URL-signed schemes.
     pub public_url: Option<String>,
+    /// The methods this rule matches; empty: every method.
+    pub methods: Vec<String>,
+    /// Where its deliveries are forwarded (an origin keeps their path and query).
+    pub forward_to: Option<String>,
+    pub forward_mode: ForwardMode,
+    /// Sends in flight to the target at once (default 1: in arrival order).
+    pub forward_concurrency: Option<u32>,
+    /// Sent instead of the ack (async mode).
+    pub response: Option<CustomResponse>,
 }
 
 impl fmt::Debug for Endpoint {
@@ -64,6 +74,11 @@ impl fmt::Debug for Endpoint {
             .field("certificate", &self.keys.certificate.as_ref().map(|_| "<pem>"))
             .field("tolerance_s", &self.tolerance_s)
             .field("public_url", &self.public_url)
+            .field("methods", &self.methods)
+            .field("forward_to", &self.forward_to)
+            .field("forward_mode", &self.forward_mode)
+            .field("forward_concurrency", &self.forward_concurrency)
+            .field("response", &self.response)
             .finish()
     }
 }
@@ -77,7 +92,18 @@ impl Endpoint {
             keys: Secrets::default(),
             tolerance_s: None,
             public_url: None,
+            methods: Vec::new(),
+            forward_to: None,
+            forward_mode: ForwardMode::Async,
+            forward_concurrency: None,
+            response: None,
         }
+    }
+
+    /// Whether this rule takes a request with this method and path.
+    pub fn matches(&self, method: &str, path: &str) -> bool {
+        path.starts_with(&self.path_prefix)
+            && (self.methods.is_empty() || self.methods.iter().any(|m| m.eq_ignore_ascii_case(method)))
     }
 
     /// What is missing before deliveries under this prefix can get a
@@ -117,9 +143,10 @@ pub fn redact(secret: &str) -> String {
 
 const REDACTED: &str = "••••";
 
-/// The endpoint whose prefix is the longest that matches `path`.
-pub fn endpoint_for<'e>(endpoints: &'e [Endpoint], path: &str) -> Option<&'e Endpoint> {
-    endpoints.iter().filter(|e| path.starts_with(&e.path_prefix)).max_by_key(|e| e.path_prefix.len())
+/// The rule for a request: of those that take its method, the one whose
+/// prefix is the longest that matches `path` (`/` is the default rule).
+pub fn endpoint_for<'e>(endpoints: &'e [Endpoint], method: &str, path: &str) -> Option<&'e Endpoint> {
+    endpoints.iter().filter(|e| e.matches(method, path)).max_by_key(|e| e.path_prefix.len())
 }
 
 /// An endpoint as it crosses the API. On reads `secrets` are redacted; on
@@ -156,6 +183,27 @@ pub struct EndpointJson {
     #[serde(default)]
     #[ts(optional = nullable)]
     pub public_url: Option<String>,
+    /// Only these methods (e.g. `["POST"]`); empty or absent: every method.
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub methods: Option<Vec<String>>,
+    /// Forward this rule's deliveries here. An origin (`http://127.0.0.1:3000`)
+    /// keeps each delivery's path and query; a URL with a path is used as is.
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub forward_to: Option<String>,
+    /// `async` (default) or `passthrough`.
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub forward_mode: Option<ForwardMode>,
+    /// Sends in flight to the target at once (default 1: in arrival order).
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub forward_concurrency: Option<u32>,
+    /// An answer sent instead of the ack, after the commit (async mode).
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub response: Option<CustomResponse>,
     /// Read only (ignored on writes): what is missing before a verdict can be given.
     #[serde(default)]
     #[ts(optional = nullable)]
@@ -173,6 +221,11 @@ impl From<&Endpoint> for EndpointJson {
             certificate: e.keys.certificate.clone(),
             tolerance_s: e.tolerance_s,
             public_url: e.public_url.clone(),
+            methods: Some(e.methods.clone()),
+            forward_to: e.forward_to.clone(),
+            forward_mode: Some(e.forward_mode),
+            forward_concurrency: e.forward_concurrency,
+            response: e.response.clone(),
             incomplete: e.incomplete(),
         }
     }
@@ -217,6 +270,30 @@ impl EndpointJson {
             Some(pem) => Some(pem),
             None => stored.and_then(|e| e.keys.certificate.clone()),
         };
+        let methods = self
+            .methods
+            .unwrap_or_default()
+            .into_iter()
+            .map(|m| m.trim().to_ascii_uppercase())
+            .filter(|m| !m.is_empty())
+            .map(|m| {
+                if m.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)) {
+                    Ok(m)
+                } else {
+                    Err(format!("{m:?} is not an HTTP method"))
+                }
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        let forward_to = self.forward_to.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
+        if let Some(to) = &forward_to {
+            check_target(to)?;
+        }
+        if let Some(response) = &self.response {
+            response.check()?;
+        }
+        if self.forward_concurrency.is_some_and(|n| !(1..=64).contains(&n)) {
+            return Err("forward_concurrency: give 1 to 64".into());
+        }
         Ok(Endpoint {
             id: stored.map(|e| e.id.clone()).or(self.id).unwrap_or_else(new_endpoint_id),
             path_prefix: self.path_prefix,
@@ -224,7 +301,20 @@ impl EndpointJson {
             keys: Secrets { secrets, certificate },
             tolerance_s: self.tolerance_s,
             public_url: self.public_url.filter(|u| !u.trim().is_empty()),
+            methods,
+            forward_to,
+            forward_mode: self.forward_mode.unwrap_or_default(),
+            forward_concurrency: self.forward_concurrency,
+            response: self.response,
         })
+    }
+}
+
+/// A forward target is an http(s) URL with a host.
+fn check_target(to: &str) -> Result<(), String> {
+    match url::Url::parse(to) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host_str().is_some() => Ok(()),
+        _ => Err(format!("forward_to {to:?}: give an http:// or https:// URL, like http://127.0.0.1:3000")),
     }
 }
 
@@ -243,8 +333,43 @@ mod tests {
     #[test]
     fn the_longest_matching_prefix_wins() {
         let endpoints = [stripe("/"), stripe("/stripe"), stripe("/stripe/live")];
-        assert_eq!(endpoint_for(&endpoints, "/stripe/live/x").unwrap().path_prefix, "/stripe/live");
-        assert_eq!(endpoint_for(&endpoints, "/github").unwrap().path_prefix, "/");
+        assert_eq!(endpoint_for(&endpoints, "POST", "/stripe/live/x").unwrap().path_prefix, "/stripe/live");
+        assert_eq!(endpoint_for(&endpoints, "POST", "/github").unwrap().path_prefix, "/");
+    }
+
+    #[test]
+    fn a_rule_for_some_methods_leaves_the_others_to_shorter_prefixes() {
+        let posts = Endpoint { methods: vec!["POST".into()], ..stripe("/stripe") };
+        let endpoints = [stripe("/"), posts];
+        assert_eq!(endpoint_for(&endpoints, "post", "/stripe/x").unwrap().path_prefix, "/stripe");
+        assert_eq!(endpoint_for(&endpoints, "GET", "/stripe/x").unwrap().path_prefix, "/");
+    }
+
+    #[test]
+    fn forwarding_settings_are_checked_on_save() {
+        let base = EndpointJson::from(&Endpoint::new("/f"));
+        let bad_target = EndpointJson { forward_to: Some("ftp://x".into()), ..base.clone() };
+        assert!(bad_target.into_endpoint(None).unwrap_err().contains("forward_to"));
+        let slow = CustomResponse { status: 200, headers: vec![], body: String::new(), delay_ms: 30_001 };
+        let too_slow = EndpointJson { response: Some(slow), ..base.clone() };
+        assert!(too_slow.into_endpoint(None).unwrap_err().contains("delay"));
+        let bad_header = CustomResponse {
+            status: 503,
+            headers: vec![("X\r\nY".into(), "1".into())],
+            body: String::new(),
+            delay_ms: 0,
+        };
+        assert!(EndpointJson { response: Some(bad_header), ..base.clone() }.into_endpoint(None).is_err());
+        let ok = EndpointJson {
+            forward_to: Some(" http://127.0.0.1:3000 ".into()),
+            methods: Some(vec!["post".into()]),
+            ..base
+        }
+        .into_endpoint(None)
+        .unwrap();
+        assert_eq!(ok.forward_to.as_deref(), Some("http://127.0.0.1:3000"));
+        assert_eq!(ok.methods, vec!["POST"]);
+        assert_eq!(ok.forward_mode, ForwardMode::Async, "absent fields keep their defaults");
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 mod attempt;
 mod endpoint;
+mod forward;
 mod header;
 
 use std::fmt;
@@ -19,6 +20,7 @@ use crate::error::Error;
 
 pub use attempt::{Attempt, AttemptId, AttemptSummary, NewAttempt, Origin, Sent, rfc3339};
 pub use endpoint::{Endpoint, EndpointJson, SchemeChoice, endpoint_for, new_endpoint_id, redact};
+pub use forward::{CustomResponse, ForwardBadge, ForwardMode, ForwardState, MAX_DELAY_MS};
 pub use header::{Header, HeaderJson, ValueEncoding, decode_headers, encode_headers, find, push_header};
 
 /// A delivery's id: `dlv_` and 13 Crockford base32 characters encoding the
@@ -154,6 +156,8 @@ pub struct DeliverySummary {
     /// Other deliveries with the same event id (redeliveries), counted up to
     /// 99: 99 means 99 or more.
     pub duplicates: u64,
+    /// Where forwarding it stands, when a rule forwards it.
+    pub forward: Option<ForwardBadge>,
 }
 
 /// Everything stored about one delivery.

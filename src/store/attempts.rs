@@ -111,11 +111,13 @@ pub fn get_attempt(conn: &Connection, id: AttemptId) -> Result<Attempt> {
 /// The attempts of deleted deliveries go with them.
 pub fn delete_orphans(tx: &Transaction) -> rusqlite::Result<usize> {
     tx.execute("DELETE FROM drafts WHERE delivery NOT IN (SELECT seq FROM deliveries)", [])?;
+    tx.execute("DELETE FROM forwards WHERE delivery NOT IN (SELECT seq FROM deliveries)", [])?;
     tx.execute("DELETE FROM attempts WHERE delivery NOT IN (SELECT seq FROM deliveries)", [])
 }
 
 pub fn delete_for(tx: &Transaction, delivery: i64) -> rusqlite::Result<usize> {
     tx.prepare_cached("DELETE FROM drafts WHERE delivery = ?1")?.execute([delivery])?;
+    tx.prepare_cached("DELETE FROM forwards WHERE delivery = ?1")?.execute([delivery])?;
     tx.prepare_cached("DELETE FROM attempts WHERE delivery = ?1")?.execute([delivery])
 }
 

@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use super::{search, stats};
 use crate::error::{Error, Result};
 use crate::model::{
-    Base64, Delivery, DeliveryHead, DeliveryId, DeliverySummary, Header, NewDelivery, Response, SentResponse,
-    decode_headers, encode_headers,
+    Base64, Delivery, DeliveryHead, DeliveryId, DeliverySummary, ForwardBadge, ForwardState, Header, NewDelivery,
+    Response, SentResponse, decode_headers, encode_headers,
 };
 
 pub const FLAG_TRUNCATED: i64 = 1;
@@ -56,6 +56,19 @@ pub fn insert_delivery(insert: &mut Statement, seq: i64, d: &NewDelivery) -> rus
         d.body,
     ])?;
     Ok(())
+}
+
+/// Replaces the answer recorded for a delivery; whether it exists.
+pub fn set_response(tx: &Transaction, seq: i64, response: &Response) -> rusqlite::Result<bool> {
+    let (headers, body) = match response {
+        Response::Ack { .. } => (None, None),
+        Response::Other { headers, body, .. } => (Some(encode_headers(headers)), Some(body.as_slice())),
+    };
+    let n = tx.execute(
+        "UPDATE deliveries SET status = ?2, response_headers = ?3, response_body = ?4 WHERE seq = ?1",
+        params![seq, response.status(), headers, body],
+    )?;
+    Ok(n > 0)
 }
 
 /// A deleted delivery, as the stats need it.
@@ -154,15 +167,18 @@ const SUMMARY_COLUMNS: &str = "d.seq, d.received_at_us, d.method, d.path, d.quer
 const REDELIVERIES: &str =
     "(SELECT count(*) FROM (SELECT 1 FROM search.analysis x WHERE x.event_id = a.event_id LIMIT 100))";
 /// Summaries take their inspection from the search database when it is there.
-const WITH_ANALYSIS: &str = "LEFT JOIN search.analysis a ON a.seq = d.seq";
-const WITHOUT_ANALYSIS: &str = "LEFT JOIN (SELECT NULL AS seq, NULL AS provider, NULL AS verdict, NULL AS event_id) a";
-const SUMMARY_WIDTH: usize = 13;
+const WITH_ANALYSIS: &str = "LEFT JOIN search.analysis a ON a.seq = d.seq LEFT JOIN forwards fw ON fw.delivery = d.seq";
+const WITHOUT_ANALYSIS: &str = "LEFT JOIN (SELECT NULL AS seq, NULL AS provider, NULL AS verdict, NULL AS event_id) a \
+     LEFT JOIN forwards fw ON fw.delivery = d.seq";
+/// The forward state (forward.rs), from its row when the forwarder has written one.
+const FORWARD_COLUMNS: &str = "fw.state, fw.target, fw.tries, fw.next_at_us, fw.last_status, fw.last_error";
+const SUMMARY_WIDTH: usize = 19;
 
 fn summary_sql(conn: &Connection) -> rusqlite::Result<(String, &'static str)> {
     Ok(if search_attached(conn)? {
-        (format!("{SUMMARY_COLUMNS}, {REDELIVERIES}"), WITH_ANALYSIS)
+        (format!("{SUMMARY_COLUMNS}, {REDELIVERIES}, {FORWARD_COLUMNS}"), WITH_ANALYSIS)
     } else {
-        (format!("{SUMMARY_COLUMNS}, 0"), WITHOUT_ANALYSIS)
+        (format!("{SUMMARY_COLUMNS}, 0, {FORWARD_COLUMNS}"), WITHOUT_ANALYSIS)
     })
 }
 
@@ -183,7 +199,21 @@ fn summary_from_row(r: &Row) -> rusqlite::Result<DeliverySummary> {
         verdict: r.get(10)?,
         event_id: r.get(11)?,
         duplicates: r.get::<_, Option<i64>>(12)?.unwrap_or(0).max(1) as u64 - 1,
+        forward: forward_badge(r, 13)?,
     })
+}
+
+/// The forward badge in columns `at..at + 6` ([`FORWARD_COLUMNS`]).
+pub(super) fn forward_badge(r: &Row, at: usize) -> rusqlite::Result<Option<ForwardBadge>> {
+    let Some(state) = r.get::<_, Option<String>>(at)? else { return Ok(None) };
+    Ok(Some(ForwardBadge {
+        state: state.parse().unwrap_or(ForwardState::Queued),
+        target: r.get(at + 1)?,
+        tries: r.get::<_, i64>(at + 2)? as u32,
+        next_at_us: r.get(at + 3)?,
+        last_status: r.get(at + 4)?,
+        last_error: r.get(at + 5)?,
+    }))
 }
 
 /// Newest first, by keyset (never OFFSET), so every page costs the same.
@@ -376,7 +406,7 @@ pub fn get_for_replay(conn: &Connection, id: DeliveryId) -> Result<Delivery> {
     // The summary's columns in `summary_from_row`'s order, the inspection left empty.
     let mut stmt = conn.prepare_cached(
         "SELECT seq, received_at_us, method, path, query, status, body_size, content_type, flags,
-                NULL, NULL, NULL, 0, http_version, remote_addr, duration_us, headers, body
+                NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, http_version, remote_addr, duration_us, headers, body
          FROM deliveries WHERE seq = ?1",
     )?;
     stmt.query_row([id.0], |r| {

@@ -5,7 +5,8 @@ use rusqlite::{Connection, OptionalExtension as _, Transaction, params};
 use crate::model::{Endpoint, SchemeChoice};
 use crate::signature::{Provider, Secret, Secrets};
 
-const COLUMNS: &str = "id, path_prefix, provider, generic, secrets, certificate, tolerance_s, public_url";
+const COLUMNS: &str = "id, path_prefix, provider, generic, secrets, certificate, tolerance_s, public_url, \
+     methods, forward_to, forward_mode, forward_concurrency, response";
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Endpoint> {
     let provider: Option<Provider> = r.get::<_, Option<String>>(2)?.and_then(|p| p.parse().ok());
@@ -22,6 +23,11 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Endpoint> {
         keys: Secrets { secrets: secrets.into_iter().map(Secret::new).collect(), certificate: r.get(5)? },
         tolerance_s: r.get::<_, Option<i64>>(6)?.map(|t| t as u64),
         public_url: r.get(7)?,
+        methods: r.get::<_, Option<String>>(8)?.and_then(|m| serde_json::from_str(&m).ok()).unwrap_or_default(),
+        forward_to: r.get(9)?,
+        forward_mode: r.get::<_, String>(10)?.parse().unwrap_or_default(),
+        forward_concurrency: r.get::<_, Option<i64>>(11)?.map(|n| n as u32),
+        response: r.get::<_, Option<String>>(12)?.and_then(|j| serde_json::from_str(&j).ok()),
     })
 }
 
@@ -40,7 +46,7 @@ pub fn put_endpoint(tx: &Transaction, e: &Endpoint) -> rusqlite::Result<()> {
     tx.execute("DELETE FROM endpoints WHERE id = ?1 OR path_prefix = ?2", params![e.id, e.path_prefix])?;
     let secrets: Vec<&str> = e.keys.secrets.iter().map(Secret::expose).collect();
     tx.execute(
-        &format!("INSERT INTO endpoints ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"),
+        &format!("INSERT INTO endpoints ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"),
         params![
             e.id,
             e.path_prefix,
@@ -50,6 +56,11 @@ pub fn put_endpoint(tx: &Transaction, e: &Endpoint) -> rusqlite::Result<()> {
             e.keys.certificate,
             e.tolerance_s.map(|t| t as i64),
             e.public_url,
+            (!e.methods.is_empty()).then(|| serde_json::to_string(&e.methods).unwrap_or_default()),
+            e.forward_to,
+            <&str>::from(e.forward_mode),
+            e.forward_concurrency.map(i64::from),
+            e.response.as_ref().and_then(|r| serde_json::to_string(r).ok()),
         ],
     )?;
     Ok(())

@@ -12,6 +12,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_endpoints.sql"),
     include_str!("migrations/0003_endpoint_ids.sql"),
     include_str!("migrations/0004_attempts.sql"),
+    include_str!("migrations/0005_forwarding.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

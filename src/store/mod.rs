@@ -7,6 +7,7 @@ mod attempts;
 mod checkpoint;
 mod deliveries;
 mod endpoints;
+pub mod forwards;
 mod migrate;
 mod readers;
 mod search;
@@ -213,6 +214,16 @@ impl Store {
     /// Deletes every delivery that is not pinned; returns how many went.
     pub async fn clear(&self) -> Result<u64> {
         self.request(Command::Clear).await
+    }
+
+    /// Records the answer a delivery actually got, when it was decided after
+    /// the commit (a passthrough's: the target's, or a 502/504).
+    pub async fn set_response(&self, id: DeliveryId, response: crate::model::Response) -> Result<bool> {
+        self.write(move |tx| {
+            let found = deliveries::set_response(tx, id.0, &response)?;
+            Ok((found, Effects { deliveries: found, ..Effects::NONE }))
+        })
+        .await
     }
 
     pub async fn set_pinned(&self, id: DeliveryId, pinned: bool) -> Result<bool> {
@@ -481,7 +492,7 @@ pub(crate) fn search_connection(path: &Path) -> Result<Connection> {
     Ok(conn)
 }
 
-pub use attempts::{get_attempt, last_target, list_attempts};
+pub use attempts::{get_attempt, insert_attempt, last_seq as last_attempt_seq, last_target, list_attempts};
 pub use deliveries::{
     count_between, get_body, get_delivery, get_for_replay, get_head, ids_matching, list_between, list_deliveries,
     same_event,
