@@ -164,15 +164,11 @@ impl Api {
         });
         let forwarded = futures_util::stream::unfold(self.forwarder.as_ref().map(|f| f.updates()), |rx| async move {
             let mut rx = rx?;
-            loop {
-                match rx.recv().await {
-                    Ok(items) => return Some((LiveEvent::Forward { items }, Some(rx))),
-                    // A slow subscriber misses some badges; `changed` would reload all.
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                        return Some((LiveEvent::Changed, Some(rx)));
-                    }
-                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
-                }
+            match rx.recv().await {
+                Ok(items) => Some((LiveEvent::Forward { items }, Some(rx))),
+                // A slow subscriber missed some badges: `changed` reloads them all.
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => Some((LiveEvent::Changed, Some(rx))),
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => None,
             }
         });
         let side = futures_util::stream::select(bulk, forwarded);

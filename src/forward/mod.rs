@@ -161,7 +161,7 @@ impl Forwarder {
     pub async fn report(&self) -> Result<QueueReport> {
         let lanes = self.shared.lanes.lock().unwrap_or_else(|e| e.into_inner()).clone();
         let default_target = self.rules().default_target().map(str::to_owned);
-        let counts = self.shared.store.readers().run(|c| crate::store::forwards::counts(c)).await?;
+        let counts = self.shared.store.readers().run(crate::store::forwards::counts).await?;
         Ok(report::build(counts, &lanes, default_target))
     }
 

@@ -80,6 +80,9 @@ struct Done {
     exchange: outbound::Exchange,
 }
 
+/// A write's outcome, the batch it wrote, and the cursor it set.
+type Written = (Result<()>, Arc<Batch>, i64);
+
 /// What the next write records.
 #[derive(Default)]
 struct Batch {
@@ -111,7 +114,7 @@ struct Run {
     cursor: i64,
     cursor_written: Instant,
     batch: Batch,
-    writing: Option<oneshot::Receiver<(Result<()>, Arc<Batch>, i64)>>,
+    writing: Option<oneshot::Receiver<Written>>,
     waiters: HashMap<i64, oneshot::Sender<Passed>>,
     done_tx: mpsc::UnboundedSender<Done>,
     done_rx: mpsc::UnboundedReceiver<Done>,
@@ -665,9 +668,9 @@ use super::lane::Class;
 
 fn human(d: Duration) -> String {
     let s = d.as_secs();
-    if s >= 3600 && s % 3600 == 0 {
+    if s >= 3600 && s.is_multiple_of(3600) {
         format!("{} h", s / 3600)
-    } else if s >= 60 && s % 60 == 0 {
+    } else if s >= 60 && s.is_multiple_of(60) {
         format!("{} min", s / 60)
     } else {
         format!("{s} s")

@@ -19,6 +19,7 @@ fn delivery(method: &str, headers: &[(&str, &str)], body: &[u8]) -> Delivery {
                 verdict: None,
                 event_id: None,
                 duplicates: 0,
+                forward: None,
             },
             http_version: "HTTP/1.1".into(),
             remote_addr: None,

@@ -25,7 +25,11 @@ verdict: string | null, event_id: string | null,
  * Other deliveries with the same event id (redeliveries), counted up to
  * 99: 99 means 99 or more.
  */
-duplicates: number, };
+duplicates: number, 
+/**
+ * Where forwarding it stands, when a rule forwards it.
+ */
+forward: ForwardBadge | null, };
 
 /**
  * A delivery without its body, for views that read the bytes separately: the
@@ -48,7 +52,11 @@ verdict: string | null, event_id: string | null,
  * Other deliveries with the same event id (redeliveries), counted up to
  * 99: 99 means 99 or more.
  */
-duplicates: number, };
+duplicates: number, 
+/**
+ * Where forwarding it stands, when a rule forwards it.
+ */
+forward: ForwardBadge | null, };
 
 /**
  * Everything stored about one delivery.
@@ -78,7 +86,11 @@ verdict: string | null, event_id: string | null,
  * Other deliveries with the same event id (redeliveries), counted up to
  * 99: 99 means 99 or more.
  */
-duplicates: number, };
+duplicates: number, 
+/**
+ * Where forwarding it stands, when a rule forwards it.
+ */
+forward: ForwardBadge | null, };
 
 /**
  * What `GET /api/deliveries/{id}` answers: with the body unless asked not to.
@@ -150,7 +162,7 @@ export type SignInLink = { url: string, };
  */
 export type CoreStatus = { "state": "starting" } | { "state": "listening", capture_url: string, } | { "state": "failed", code: string, message: string, capture_port: number, } | { "state": "signed_out" };
 
-export type LiveEvent = { "type": "deliveries", count: number, items: Array<DeliverySummary>, } | { "type": "analyzed", items: Array<DeliverySummary>, } | { "type": "endpoints" } | { "type": "changed" } | { "type": "attempts" } | { "type": "replay_progress" } & BulkProgress;
+export type LiveEvent = { "type": "deliveries", count: number, items: Array<DeliverySummary>, } | { "type": "analyzed", items: Array<DeliverySummary>, } | { "type": "endpoints" } | { "type": "changed" } | { "type": "attempts" } | { "type": "replay_progress" } & BulkProgress | { "type": "forward", items: Array<ForwardUpdate>, };
 
 /**
  * How every error crosses to a client, over HTTP and Tauri alike.
@@ -201,6 +213,27 @@ generic?: GenericConfig | null, secrets?: Array<string> | null,
  * PayPal: the signing certificate (PEM). It is public, so it is not redacted.
  */
 certificate?: string | null, tolerance_s?: number | null, public_url?: string | null, 
+/**
+ * Only these methods (e.g. `["POST"]`); empty or absent: every method.
+ */
+methods?: Array<string> | null, 
+/**
+ * Forward this rule's deliveries here. An origin (`http://127.0.0.1:3000`)
+ * keeps each delivery's path and query; a URL with a path is used as is.
+ */
+forward_to?: string | null, 
+/**
+ * `async` (default) or `passthrough`.
+ */
+forward_mode?: ForwardMode | null, 
+/**
+ * Sends in flight to the target at once (default 1: in arrival order).
+ */
+forward_concurrency?: number | null, 
+/**
+ * An answer sent instead of the ack, after the commit (async mode).
+ */
+response?: CustomResponse | null, 
 /**
  * Read only (ignored on writes): what is missing before a verdict can be given.
  */
@@ -578,3 +611,81 @@ skipped: number, finished: boolean, cancelled: boolean, duration_ms: number,
  * The first few reasons for skips, to say why.
  */
 errors: Array<string>, };
+
+/**
+ * How a rule's deliveries reach its target.
+ */
+export type ForwardMode = "async" | "passthrough";
+
+/**
+ * An answer the sender gets instead of the ack (in `async` mode), sent
+ * only after the delivery is committed.
+ */
+export type CustomResponse = { status: number, 
+/**
+ * `[[name, value], …]`, in order.
+ */
+headers: Array<[string, string]>, body: string, 
+/**
+ * Held back this long after the commit (at most 30,000).
+ */
+delay_ms: number, };
+
+/**
+ * Where one forwarded delivery stands.
+ */
+export type ForwardState = "queued" | "retrying" | "delivered" | "failed" | "dead" | "dropped";
+
+/**
+ * A delivery's forward state, as the list's badge and the Replays tab show it.
+ */
+export type ForwardBadge = { state: ForwardState, 
+/**
+ * The rule's target.
+ */
+target: string, tries: number, 
+/**
+ * Queued or retrying: when the next try is due (µs since the epoch).
+ */
+next_at_us: number | null, last_status: number | null, last_error: string | null, };
+
+/**
+ * A forwarded delivery's new state (live updates to the list's badges).
+ */
+export type ForwardUpdate = { id: string, forward: ForwardBadge, };
+
+/**
+ * Forwarding's state per target.
+ */
+export type QueueReport = { targets: Array<TargetReport>, 
+/**
+ * The default rule's target (`serve --forward-to`, or the `/` rule's).
+ */
+default_target: string | null, };
+
+/**
+ * One target: counts of its deliveries per state, and whether it is up.
+ */
+export type TargetReport = { target: string, 
+/**
+ * `up`, `down` (backing off after failures), or `paused`.
+ */
+status: string, paused: boolean, 
+/**
+ * Down: when the next try is due (µs since the epoch).
+ */
+next_try_at_us: number | null, in_flight: number, queued: number, retrying: number, delivered: number, failed: number, dead: number, dropped: number, 
+/**
+ * Why the last send failed, while the target is down.
+ */
+last_error: string | null, };
+
+/**
+ * Which target an operation is for; absent: all of them.
+ */
+export type TargetChoice = { target?: string, };
+
+/**
+ * How many deliveries an operation moved.
+ */
+export type Moved = { count: number, };
