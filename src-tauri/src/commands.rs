@@ -3,8 +3,11 @@
 //! `{code, message}` ([`hookscope::error::ErrorBody`]) the HTTP API answers.
 
 use hookscope::DeliveryReply;
-use hookscope::api::{CoreStatus, Draft, Info, InspectionReport, ListQuery, ProviderInfo, ReplayTarget, SignInLink};
+use hookscope::api::{
+    CoreStatus, Draft, Info, InspectionReport, ListQuery, Moved, ProviderInfo, ReplayTarget, SignInLink,
+};
 use hookscope::error::ErrorBody;
+use hookscope::forward::QueueReport;
 use hookscope::model::{Attempt, AttemptSummary, EndpointJson};
 use hookscope::replay::{BulkProgress, BulkReplayRequest, Diff, ReplayRequest};
 use hookscope::store::{Page, Stats};
@@ -169,4 +172,24 @@ pub async fn start_bulk(core: State<'_, Core>, request: BulkReplayRequest) -> Re
 #[tauri::command]
 pub fn cancel_bulk(core: State<'_, Core>, job: String) -> Reply<BulkProgress> {
     Ok(api(&core)?.cancel_bulk(&job)?)
+}
+
+#[tauri::command]
+pub async fn queue(core: State<'_, Core>) -> Reply<QueueReport> {
+    Ok(api(&core)?.queue().await?)
+}
+
+#[tauri::command]
+pub async fn pause_target(core: State<'_, Core>, target: String, paused: bool) -> Reply<()> {
+    Ok(api(&core)?.set_target_paused(&target, paused).await?)
+}
+
+#[tauri::command]
+pub async fn retry_failed(core: State<'_, Core>, target: Option<String>) -> Reply<Moved> {
+    Ok(api(&core)?.retry_failed(target).await?)
+}
+
+#[tauri::command]
+pub async fn drop_queue(core: State<'_, Core>, target: Option<String>) -> Reply<Moved> {
+    Ok(api(&core)?.drop_queue(target).await?)
 }

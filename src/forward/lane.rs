@@ -179,11 +179,13 @@ impl Lane {
                 out.push(job);
             }
         }
+        // Urgent sends go beside the concurrency, and don't use it up.
+        let busy = self.in_flight.values().filter(|(j, _)| !j.urgent).count();
         let limit = match self.down {
             Some((until, _)) if until > now_us => 0,
             // One probe: the rest wait to see whether the target is back.
-            Some(_) => usize::from(self.in_flight.is_empty()),
-            None => (self.concurrency as usize).saturating_sub(self.in_flight.len()),
+            Some(_) => usize::from(busy == 0),
+            None => (self.concurrency as usize).saturating_sub(busy),
         };
         for _ in 0..limit {
             let Some((_, job)) = self.waiting.pop_first() else { break };

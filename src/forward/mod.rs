@@ -119,7 +119,14 @@ impl Forwarder {
             thread: Mutex::new(None),
             store: store.clone(),
         });
-        let worker = worker::Worker::new(store, conn, config, Arc::downgrade(&shared), rx)?;
+        // Decided here, before capture starts: on the first run on a database
+        // what is stored already is not forwarded, and nothing captured from
+        // now on is skipped however late the worker thread gets going.
+        let cursor = match crate::store::forwards::cursor(&conn)? {
+            Some(c) => c,
+            None => store.committed().borrow().last_seq,
+        };
+        let worker = worker::Worker::new(store, conn, config, Arc::downgrade(&shared), rx, cursor)?;
         let thread = std::thread::Builder::new()
             .name("hookscope-forward".into())
             .spawn(move || worker.run())

@@ -38,6 +38,9 @@ pub(super) struct Worker {
     config: ForwardConfig,
     shared: Weak<Shared>,
     commands: mpsc::UnboundedReceiver<Command>,
+    /// Where routing starts: the persisted cursor, or on a first run the
+    /// newest delivery when the forwarder started.
+    cursor: i64,
 }
 
 impl Worker {
@@ -47,8 +50,9 @@ impl Worker {
         config: ForwardConfig,
         shared: Weak<Shared>,
         commands: mpsc::UnboundedReceiver<Command>,
+        cursor: i64,
     ) -> Result<Self> {
-        Ok(Worker { store, conn, config, shared, commands })
+        Ok(Worker { store, conn, config, shared, commands, cursor })
     }
 
     pub fn run(self) {
@@ -124,18 +128,12 @@ struct Run {
 
 impl Run {
     async fn new(w: Worker) -> Result<Run> {
-        let Worker { store, conn, config, shared, commands } = w;
+        let Worker { store, conn, config, shared, commands, cursor } = w;
         let mut committed = store.committed();
         let now = *committed.borrow_and_update();
-        let cursor = match forwards::cursor(&conn)? {
-            Some(c) => c,
-            // First run on this database: what is already stored is not forwarded.
-            None => {
-                let last = now.last_seq;
-                store.write(move |tx| Ok((forwards::set_cursor(tx, last)?, Effects::NONE))).await?;
-                last
-            }
-        };
+        if forwards::cursor(&conn)?.is_none() {
+            store.write(move |tx| Ok((forwards::set_cursor(tx, cursor)?, Effects::NONE))).await?;
+        }
         let rules =
             shared.upgrade().map(|s| s.rules.read().unwrap_or_else(|e| e.into_inner()).clone()).unwrap_or_default();
         let mut lanes: HashMap<String, Lane> = HashMap::new();

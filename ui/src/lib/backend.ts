@@ -19,7 +19,9 @@ import type {
   InspectionReport,
   ListQuery,
   LiveEvent,
+  Moved,
   Page,
+  QueueReport,
   ProviderInfo,
   SignInLink,
   Stats,
@@ -73,6 +75,14 @@ export interface Backend {
   /** Starts a bulk replay; progress arrives as `replay_progress` events. */
   startBulk(request: BulkReplayRequest): Promise<BulkProgress>;
   cancelBulk(job: string): Promise<BulkProgress>;
+  /** Forwarding per target: counts per state, up/down/paused. */
+  queue(): Promise<QueueReport>;
+  /** Holds (or releases) everything for a target. */
+  pauseTarget(target: string, paused: boolean): Promise<void>;
+  /** Queues failed and dead deliveries again (one target, or all). */
+  retryFailed(target?: string): Promise<Moved>;
+  /** Drops what waits to be forwarded (one target, or all). */
+  dropQueue(target?: string): Promise<Moved>;
   /** Live batches and status changes; returns a function that stops them. */
   subscribe(onBatch: (batch: LiveEvent) => void, onStatus: (status: CoreStatus) => void): () => void;
 }
@@ -251,6 +261,22 @@ class BrowserBackend implements Backend {
     return this.json(`/api/replays/${encodeURIComponent(job)}`, { method: 'DELETE' });
   }
 
+  queue(): Promise<QueueReport> {
+    return this.json('/api/forward');
+  }
+
+  async pauseTarget(target: string, paused: boolean): Promise<void> {
+    await this.request(`/api/forward/${paused ? 'pause' : 'resume'}`, jsonBody('POST', { target }));
+  }
+
+  retryFailed(target?: string): Promise<Moved> {
+    return this.json('/api/forward/retry', jsonBody('POST', { target }));
+  }
+
+  dropQueue(target?: string): Promise<Moved> {
+    return this.json('/api/forward/drop', jsonBody('POST', { target }));
+  }
+
   subscribe(onBatch: (batch: LiveEvent) => void, onStatus: (status: CoreStatus) => void): () => void {
     const source = new EventSource('/api/events');
     let broken = false;
@@ -268,6 +294,7 @@ class BrowserBackend implements Backend {
       'changed',
       'attempts',
       'replay_progress',
+      'forward',
     ] satisfies LiveEvent['type'][]) {
       source.addEventListener(topic, parse);
     }
@@ -417,6 +444,22 @@ class DesktopBackend implements Backend {
 
   cancelBulk(job: string): Promise<BulkProgress> {
     return this.call('cancel_bulk', { job });
+  }
+
+  queue(): Promise<QueueReport> {
+    return this.call('queue');
+  }
+
+  pauseTarget(target: string, paused: boolean): Promise<void> {
+    return this.call('pause_target', { target, paused });
+  }
+
+  retryFailed(target?: string): Promise<Moved> {
+    return this.call('retry_failed', { target: target ?? null });
+  }
+
+  dropQueue(target?: string): Promise<Moved> {
+    return this.call('drop_queue', { target: target ?? null });
   }
 
   subscribe(onBatch: (batch: LiveEvent) => void, onStatus: (status: CoreStatus) => void): () => void {

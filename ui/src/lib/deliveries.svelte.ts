@@ -5,6 +5,7 @@ import type { Backend } from './backend';
 import { type Filters, isFiltered, loadFilters, matches, saveFilters, toQuery } from './filters';
 import type { BulkProgress, CoreStatus, LiveEvent, Info, Stats, DeliverySummary } from './generated/types';
 import { withInspection } from './signature';
+import { withForward } from './forward';
 
 export const PAGE_SIZE = 500;
 
@@ -29,6 +30,8 @@ export class Deliveries {
   endpointsVersion = $state(0);
   /** Bumped when an attempt (a replay) is recorded anywhere. */
   attemptsVersion = $state(0);
+  /** Bumped when forwarded deliveries change state: the queue panel reloads. */
+  forwardVersion = $state(0);
   /** The newest bulk replay's progress, from any window or the CLI. */
   bulk = $state<BulkProgress | null>(null);
   /** Set by the list: whether the user sits at the top, where new rows may appear. */
@@ -151,6 +154,13 @@ export class Deliveries {
     if (batch.type === 'attempts') {
       // A replay was recorded: views of attempts reload (the list is unchanged).
       this.attemptsVersion += 1;
+      return;
+    }
+    if (batch.type === 'forward') {
+      this.items = withForward(this.items, batch.items);
+      this.pending = withForward(this.pending, batch.items);
+      if (this.heldForReload) this.heldForReload = withForward(this.heldForReload, batch.items);
+      this.forwardVersion += 1;
       return;
     }
     if (batch.type === 'analyzed') {

@@ -19,6 +19,7 @@ function summary(n: number): DeliverySummary {
     verdict: null,
     event_id: null,
     duplicates: 0,
+    forward: null,
   };
 }
 

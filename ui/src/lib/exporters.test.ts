@@ -19,6 +19,7 @@ function delivery(over: Partial<DeliveryHead> = {}): DeliveryHead {
     verdict: null,
     event_id: null,
     duplicates: 0,
+    forward: null,
     http_version: 'HTTP/1.1',
     remote_addr: '127.0.0.1:5555',
     duration_us: 120,

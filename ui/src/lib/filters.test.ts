@@ -17,6 +17,7 @@ const summary: DeliverySummary = {
   verdict: null,
   event_id: null,
   duplicates: 0,
+  forward: null,
 };
 
 function memory() {
