@@ -288,14 +288,23 @@ impl Api {
             None => self.store.endpoints().await?.into_iter().find(|e| e.path_prefix == json.path_prefix),
         };
         let endpoint = json.into_endpoint(stored.as_ref()).map_err(incomplete)?;
-        self.store.put_endpoint(endpoint).await
+        self.store.put_endpoint(endpoint).await?;
+        self.rules_changed().await
+    }
+
+    /// The next capture answers and forwards by the saved rules.
+    async fn rules_changed(&self) -> Result<()> {
+        match &self.forwarder {
+            Some(f) => f.reload_rules().await,
+            None => Ok(()),
+        }
     }
 
     /// Deletes an endpoint by id (or, as older clients do, by prefix).
     #[tracing::instrument(level = "debug", skip(self), err(level = "debug"))]
     pub async fn delete_endpoint(&self, id_or_prefix: &str) -> Result<()> {
         if self.store.delete_endpoint(id_or_prefix.to_owned()).await? {
-            Ok(())
+            self.rules_changed().await
         } else {
             Err(Error::not_found("endpoint", id_or_prefix))
         }

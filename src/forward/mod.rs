@@ -140,6 +140,15 @@ impl Forwarder {
         self.shared.rules.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
+    /// Reads the endpoints again: called once a change is committed, so the
+    /// next request is answered by the new rules.
+    pub async fn reload_rules(&self) -> Result<()> {
+        let endpoints = self.shared.store.endpoints().await?;
+        let rules = Arc::new(Rules::new(endpoints, self.rules().default_target_override().map(str::to_owned)));
+        *self.shared.rules.write().unwrap_or_else(|e| e.into_inner()) = rules;
+        Ok(())
+    }
+
     /// Sends the committed delivery `seq` now and waits for the target's answer.
     pub async fn passthrough(&self, seq: i64) -> Passed {
         let (reply, rx) = oneshot::channel();

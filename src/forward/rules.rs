@@ -31,6 +31,11 @@ impl Rules {
         &self.endpoints
     }
 
+    /// `--forward-to`, when given.
+    pub fn default_target_override(&self) -> Option<&str> {
+        self.default_target.as_deref()
+    }
+
     /// The default rule's (`/`) target: `--forward-to` when given.
     pub fn default_target(&self) -> Option<&str> {
         self.default_target.as_deref().or_else(|| self.default_rule().and_then(|e| e.forward_to.as_deref()))

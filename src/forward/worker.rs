@@ -109,7 +109,6 @@ struct Run {
     committed: watch::Receiver<Committed>,
     outbound: Outbound,
     rules: Arc<Rules>,
-    endpoints_seen: u64,
     lanes: HashMap<String, Lane>,
     /// Deliveries up to here have been routed.
     read_pos: i64,
@@ -130,7 +129,7 @@ impl Run {
     async fn new(w: Worker) -> Result<Run> {
         let Worker { store, conn, config, shared, commands, cursor } = w;
         let mut committed = store.committed();
-        let now = *committed.borrow_and_update();
+        committed.borrow_and_update();
         if forwards::cursor(&conn)?.is_none() {
             store.write(move |tx| Ok((forwards::set_cursor(tx, cursor)?, Effects::NONE))).await?;
         }
@@ -159,7 +158,6 @@ impl Run {
             commands,
             committed,
             rules,
-            endpoints_seen: now.endpoints,
             lanes,
             read_pos: cursor,
             unresolved: BTreeSet::new(),
@@ -223,10 +221,7 @@ impl Run {
     /// Everything that can be done now without waiting.
     fn step(&mut self, now: i64) -> Result<()> {
         let seen = *self.committed.borrow_and_update();
-        if seen.endpoints != self.endpoints_seen {
-            self.endpoints_seen = seen.endpoints;
-            self.reload_rules()?;
-        }
+        self.take_rules();
         if !self.stopping {
             self.route(seen.last_seq)?;
         }
@@ -242,17 +237,17 @@ impl Run {
         Ok(())
     }
 
-    fn reload_rules(&mut self) -> Result<()> {
-        let endpoints = crate::store::list_endpoints(&self.conn)?;
-        let rules = Arc::new(Rules::new(endpoints, self.config.default_target.clone()));
-        for (target, lane) in &mut self.lanes {
-            lane.concurrency = rules.concurrency(target);
+    /// Takes up rules saved since the last step (they are swapped in by
+    /// [`super::Forwarder::reload_rules`], on the saver's own thread).
+    fn take_rules(&mut self) {
+        let Some(shared) = self.shared.upgrade() else { return };
+        let rules = shared.rules.read().unwrap_or_else(|e| e.into_inner()).clone();
+        if !Arc::ptr_eq(&rules, &self.rules) {
+            for (target, lane) in &mut self.lanes {
+                lane.concurrency = rules.concurrency(target);
+            }
+            self.rules = rules;
         }
-        if let Some(shared) = self.shared.upgrade() {
-            *shared.rules.write().unwrap_or_else(|e| e.into_inner()) = rules.clone();
-        }
-        self.rules = rules;
-        Ok(())
     }
 
     /// Routes deliveries committed since the last look, while the window has room.
