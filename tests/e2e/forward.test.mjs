@@ -112,6 +112,7 @@ describe('forwarding', () => {
     }
 
     // The Replays tab shows the forward state and its attempts.
+    await queue.getByRole('button', { name: 'Close' }).click();
     await page.locator('[data-testid="list"] .row:has-text("n=0")').click();
     await page.locator('[data-tab="replays"]').click();
     await page.getByTestId('forward-state').and(page.locator('[data-state="delivered"]')).waitFor();

@@ -21,11 +21,13 @@ export function forwardMark(f: ForwardBadge, nowMs: number = Date.now()): Forwar
   const why = f.last_error ? ` (${f.last_error})` : '';
   switch (f.state) {
     case 'queued': {
+      // A row's due time is its lane's when it was written; the lane's own
+      // (in the queue panel) moves on, so only the title says it.
       const due = f.next_at_us != null ? seconds(f.next_at_us, nowMs) : 0;
       return {
-        label: due > 0 ? `queued ${due}s` : 'queued',
+        label: 'queued',
         tone: 'wait',
-        title: `Waiting to be forwarded ${to}${due > 0 ? `; the target is down, next try in ${due} s` : ''}${why}`,
+        title: `Waiting to be forwarded ${to}${due > 0 ? '; the target is down' : ''}${why}`,
       };
     }
     case 'retrying': {
