@@ -22,7 +22,7 @@ define apt_install
 endef
 
 .PHONY: run serve test deps deps-core deps-desktop ui check generated test-ui test-rust test-interop test-e2e fuzz \
-	bench bench-capture bench-query bench-replay
+	bench bench-capture bench-query bench-replay bench-forward
 
 ## Run the desktop app (the UI embedded in it).
 run: deps-core deps-desktop ui
@@ -105,6 +105,10 @@ bench-capture: deps-core
 ## Bulk replay of 10,000 stored deliveries to the bare axum server, against wrk on the same server.
 bench-replay: deps-core
 	bash bench/replay.sh
+
+## Capture with forwarding on against the bare server, the forwarding lag, and mitmdump as a peer.
+bench-forward: deps-core
+	bash bench/forward.sh
 
 bench-query:
 	cargo run --release --example query_bench -- $${COUNT:-1000000}

@@ -89,6 +89,8 @@ impl Drop for InFlight<'_> {
 
 pub(super) async fn capture(State(state): State<Arc<CaptureState>>, req: Request) -> Response {
     let started = Instant::now();
+    // Forwarding gives way while many captures are in flight.
+    let _busy = state.forwarding.as_ref().map(|f| f.busy());
     let received_at_us = now_us();
     let remote_addr = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.to_string());
     let tap = req.extensions().get::<SharedTap>().cloned();

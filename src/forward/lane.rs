@@ -166,7 +166,7 @@ impl Lane {
     /// The jobs to send now, in arrival order: up to the concurrency while
     /// the target is up; one probe at a time once its backoff is over while it
     /// is down; urgent ones always (unless paused).
-    pub fn take_ready(&mut self, now_us: i64) -> Vec<Job> {
+    pub fn take_ready(&mut self, now_us: i64, max: usize) -> Vec<Job> {
         if self.paused {
             return Vec::new();
         }
@@ -186,7 +186,8 @@ impl Lane {
             // One probe: the rest wait to see whether the target is back.
             Some(_) => usize::from(busy == 0),
             None => (self.concurrency as usize).saturating_sub(busy),
-        };
+        }
+        .min(max);
         for _ in 0..limit {
             let Some((_, job)) = self.waiting.pop_first() else { break };
             self.unwritten.remove(&job.seq);
@@ -274,27 +275,27 @@ mod tests {
     #[test]
     fn up_it_sends_in_arrival_order_within_the_concurrency() {
         let mut lane = lane_with(5, 2);
-        assert_eq!(seqs(&lane.take_ready(0)), vec![1, 2]);
-        assert!(lane.take_ready(0).is_empty(), "two in flight is the limit");
+        assert_eq!(seqs(&lane.take_ready(0, usize::MAX)), vec![1, 2]);
+        assert!(lane.take_ready(0, usize::MAX).is_empty(), "two in flight is the limit");
         lane.settle(1, &Class::Delivered, 1, BACKOFF, DAY, 0.5);
-        assert_eq!(seqs(&lane.take_ready(1)), vec![3]);
+        assert_eq!(seqs(&lane.take_ready(1, usize::MAX)), vec![3]);
     }
 
     #[test]
     fn down_it_probes_with_one_job_and_then_everything_follows() {
         let mut lane = lane_with(4, 1);
-        lane.take_ready(0);
+        lane.take_ready(0, usize::MAX);
         let again = lane.settle(1, &Class::Retry { retry_after: None }, 0, BACKOFF, DAY, 0.5);
         assert_eq!(again, Some(Settled::Again { next_at_us: S }), "1 s after the first failure");
-        assert!(lane.take_ready(S / 2).is_empty(), "nothing while backing off");
-        assert_eq!(seqs(&lane.take_ready(S)), vec![1], "the oldest job probes, in order");
+        assert!(lane.take_ready(S / 2, usize::MAX).is_empty(), "nothing while backing off");
+        assert_eq!(seqs(&lane.take_ready(S, usize::MAX)), vec![1], "the oldest job probes, in order");
         let again = lane.settle(1, &Class::Retry { retry_after: None }, S, BACKOFF, DAY, 0.5);
         assert_eq!(again, Some(Settled::Again { next_at_us: 3 * S }), "then 2 s");
-        assert_eq!(seqs(&lane.take_ready(3 * S)), vec![1]);
+        assert_eq!(seqs(&lane.take_ready(3 * S, usize::MAX)), vec![1]);
         lane.settle(1, &Class::Delivered, 3 * S, BACKOFF, DAY, 0.5);
         assert_eq!(lane.down, None, "one success and the target is up");
         lane.concurrency = 8;
-        assert_eq!(seqs(&lane.take_ready(3 * S)), vec![2, 3, 4], "the rest follow at once");
+        assert_eq!(seqs(&lane.take_ready(3 * S, usize::MAX)), vec![2, 3, 4], "the rest follow at once");
     }
 
     #[test]
@@ -313,7 +314,7 @@ mod tests {
     #[test]
     fn retry_after_is_honoured_over_the_backoff() {
         let mut lane = lane_with(1, 1);
-        lane.take_ready(0);
+        lane.take_ready(0, usize::MAX);
         let wait = Class::Retry { retry_after: Some(Duration::from_secs(120)) };
         assert_eq!(lane.settle(1, &wait, 0, BACKOFF, DAY, 0.5), Some(Settled::Again { next_at_us: 120 * S }));
         let now = std::time::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
@@ -325,7 +326,7 @@ mod tests {
     #[test]
     fn failures_sent_together_count_once() {
         let mut lane = lane_with(3, 3);
-        lane.take_ready(0);
+        lane.take_ready(0, usize::MAX);
         for seq in 1..=3 {
             lane.settle(seq, &Class::Retry { retry_after: None }, 10, BACKOFF, DAY, 0.5);
         }
@@ -343,16 +344,16 @@ mod tests {
         assert_eq!(classify(&Ok(503), None), Class::Retry { retry_after: None });
         assert_eq!(classify(&Err(crate::outbound::SendErrorKind::Connect), None), Class::Retry { retry_after: None });
         let mut lane = lane_with(2, 1);
-        lane.take_ready(0);
+        lane.take_ready(0, usize::MAX);
         assert_eq!(lane.settle(1, &Class::Final, 0, BACKOFF, DAY, 0.5), Some(Settled::Done(ForwardState::Failed)));
         assert_eq!(lane.down, None);
-        assert_eq!(seqs(&lane.take_ready(0)), vec![2]);
+        assert_eq!(seqs(&lane.take_ready(0, usize::MAX)), vec![2]);
     }
 
     #[test]
     fn a_job_past_its_give_up_time_is_dead() {
         let mut lane = lane_with(2, 1);
-        lane.take_ready(0);
+        lane.take_ready(0, usize::MAX);
         let hour = Duration::from_secs(3600);
         let late = 3600 * S;
         assert_eq!(
@@ -367,8 +368,12 @@ mod tests {
         let mut lane = lane_with(2, 1);
         lane.paused = true;
         lane.waiting.get_mut(&2).unwrap().urgent = true;
-        assert!(lane.take_ready(0).is_empty());
+        assert!(lane.take_ready(0, usize::MAX).is_empty());
         lane.paused = false;
-        assert_eq!(seqs(&lane.take_ready(0)), vec![2, 1], "an urgent job goes first, beside the concurrency");
+        assert_eq!(
+            seqs(&lane.take_ready(0, usize::MAX)),
+            vec![2, 1],
+            "an urgent job goes first, beside the concurrency"
+        );
     }
 }

@@ -63,6 +63,11 @@ impl Rules {
         }
     }
 
+    /// Whether any rule forwards at all (else nothing needs routing).
+    pub fn any_target(&self) -> bool {
+        self.default_target.is_some() || self.endpoints.iter().any(|e| e.forward_to.is_some())
+    }
+
     /// The most sends in flight any rule allows `target`.
     pub fn concurrency(&self, target: &str) -> u32 {
         let mut n = if self.default_target() == Some(target) {

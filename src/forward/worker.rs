@@ -29,6 +29,15 @@ const WINDOW: usize = 4096;
 const READ_STEP: u32 = 1024;
 /// The cursor alone (nothing forwarded) is written at most this often.
 const CURSOR_EVERY: Duration = Duration::from_secs(1);
+/// Captures in flight at once from which forwarding gives way.
+const PRESSED_AT: usize = 4;
+/// How often the pressure is looked at.
+const PRESSURE_EVERY: Duration = Duration::from_millis(50);
+/// While captures are pressed, forwards sent per pressure look: a trickle
+/// (200/s), the rest after the flood.
+const TRICKLE: usize = 10;
+/// Passthrough answers kept for a sender that asks after the send finished.
+const KEEP_ANSWERS: usize = 64;
 /// How often waiting jobs are checked against the give-up time.
 const EXPIRY_EVERY: Duration = Duration::from_secs(30);
 
@@ -56,8 +65,8 @@ impl Worker {
     }
 
     pub fn run(self) {
-        // Capture first: forwarding catches up when a flood ends.
-        let _ = thread_priority::set_current_thread_priority(thread_priority::ThreadPriority::Min);
+        // Normal priority, so one delivery at a time is forwarded at once;
+        // a flood is kept clear of by the pressure check instead (see `dispatch`).
         let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
             Ok(rt) => rt,
             Err(e) => {
@@ -119,10 +128,20 @@ struct Run {
     batch: Batch,
     writing: Option<oneshot::Receiver<Written>>,
     waiters: HashMap<i64, oneshot::Sender<Passed>>,
+    /// Routed by a passthrough rule: its sender will ask for the answer.
+    passthrough: std::collections::HashSet<i64>,
+    /// Answers of passthrough sends that finished before their sender asked
+    /// (the forwarder saw the commit first): kept briefly, newest last.
+    answers: std::collections::VecDeque<(i64, Passed)>,
     done_tx: mpsc::UnboundedSender<Done>,
     done_rx: mpsc::UnboundedReceiver<Done>,
     expired_checked: Instant,
     stopping: bool,
+    /// Captures are pressed (see [`PRESSED_AT`]) since the last look, and
+    /// how many forwards may still go until the next.
+    pressed: bool,
+    pressure_checked: Instant,
+    allowance: usize,
 }
 
 impl Run {
@@ -166,10 +185,15 @@ impl Run {
             batch: Batch::default(),
             writing: None,
             waiters: HashMap::new(),
+            passthrough: Default::default(),
+            answers: Default::default(),
             done_tx,
             done_rx,
             expired_checked: Instant::now(),
             stopping: false,
+            pressed: false,
+            pressure_checked: Instant::now(),
+            allowance: TRICKLE,
         })
     }
 
@@ -208,7 +232,9 @@ impl Run {
                     Some(Command::Stop) | None => self.stopping = true,
                     Some(c) => self.command(c).await,
                 },
-                changed = self.committed.changed(), if !self.stopping => {
+                // While captures are pressed, commits don't wake the
+                // forwarder: it looks again on the pressure timer.
+                changed = self.committed.changed(), if !self.stopping && !self.pressed => {
                     if changed.is_err() {
                         self.stopping = true;
                     }
@@ -252,11 +278,16 @@ impl Run {
 
     /// Routes deliveries committed since the last look, while the window has room.
     fn route(&mut self, last_seq: i64) -> Result<()> {
+        if !self.rules.any_target() && self.waiters.is_empty() {
+            // Nothing forwards: the cursor follows the commits without a read.
+            self.read_pos = self.read_pos.max(last_seq);
+        }
         while self.read_pos < last_seq && self.unresolved.len() < WINDOW {
             let arrivals = forwards::arrivals(&self.conn, self.read_pos, READ_STEP)?;
             let Some(last) = arrivals.last().map(|a| a.seq) else { break };
             for a in arrivals {
-                let target = if a.truncated { None } else { self.rules.route(&a.method, &a.path).target };
+                let route = self.rules.route(&a.method, &a.path);
+                let target = if a.truncated { None } else { route.target };
                 let Some(target) = target else {
                     if let Some(waiter) = self.waiters.remove(&a.seq) {
                         let _ = waiter.send(Passed::NotForwarded);
@@ -266,6 +297,9 @@ impl Run {
                 let concurrency = self.rules.concurrency(target);
                 let lane = self.lanes.entry(target.to_owned()).or_insert_with(|| Lane::new(concurrency));
                 let mut job = Job::new(a.seq, a.received_at_us);
+                if route.mode == crate::model::ForwardMode::Passthrough {
+                    self.passthrough.insert(a.seq);
+                }
                 if self.waiters.contains_key(&a.seq) {
                     if lane.paused {
                         if let Some(waiter) = self.waiters.remove(&a.seq) {
@@ -327,9 +361,18 @@ impl Run {
     }
 
     fn dispatch(&mut self, now: i64) {
+        if self.pressure_checked.elapsed() >= PRESSURE_EVERY {
+            self.pressure_checked = Instant::now();
+            self.pressed = self.shared.upgrade().is_some_and(|s| s.pressure.take_peak() >= PRESSED_AT);
+            self.allowance = TRICKLE;
+        }
         let mut ready = Vec::new();
         for (target, lane) in &mut self.lanes {
-            for job in lane.take_ready(now) {
+            let max = if self.pressed { self.allowance } else { usize::MAX };
+            for job in lane.take_ready(now, max) {
+                if !job.urgent {
+                    self.allowance = self.allowance.saturating_sub(1);
+                }
                 ready.push((target.clone(), job.seq));
             }
         }
@@ -350,6 +393,7 @@ impl Run {
                     lane.in_flight.remove(&seq);
                 }
                 self.unresolved.remove(&seq);
+                self.passthrough.remove(&seq);
                 if let Some(waiter) = self.waiters.remove(&seq) {
                     let _ = waiter.send(Passed::NotForwarded);
                 }
@@ -412,12 +456,19 @@ impl Run {
             let tries = lane.in_flight.get(&seq).map_or(1, |(j, _)| j.tries + 1);
             lane.settle(seq, &class, now, self.config.backoff, self.config.give_up, fastrand::f64()).map(|s| (s, tries))
         });
+        let answer = || match &exchange.result {
+            Ok(r) => Passed::Answer(r.clone()),
+            Err(e) => Passed::Unreachable(e.clone()),
+        };
         if let Some(waiter) = self.waiters.remove(&seq) {
-            let _ = waiter.send(match &exchange.result {
-                Ok(r) => Passed::Answer(r.clone()),
-                Err(e) => Passed::Unreachable(e.clone()),
-            });
+            let _ = waiter.send(answer());
+        } else if self.passthrough.contains(&seq) {
+            self.answers.push_back((seq, answer()));
+            if self.answers.len() > KEEP_ANSWERS {
+                self.answers.pop_front();
+            }
         }
+        self.passthrough.remove(&seq);
         self.unresolved.remove(&seq);
         if let Some((settled, tries)) = settled {
             let (state, next_at_us) = match settled {
@@ -525,6 +576,12 @@ impl Run {
     async fn command(&mut self, command: Command) {
         match command {
             Command::Passthrough { seq, reply } => {
+                if let Some(at) = self.answers.iter().position(|(s, _)| *s == seq) {
+                    if let Some((_, answer)) = self.answers.remove(at) {
+                        let _ = reply.send(answer);
+                    }
+                    return;
+                }
                 if seq > self.read_pos {
                     // Routed (and marked urgent) by the next step.
                     self.waiters.insert(seq, reply);
@@ -631,6 +688,9 @@ impl Run {
             {
                 wake = wake.min(Duration::from_micros(due.saturating_sub(now).max(0) as u64));
             }
+        }
+        if self.pressed {
+            wake = wake.min(PRESSURE_EVERY.saturating_sub(self.pressure_checked.elapsed()));
         }
         if self.cursor_target() > self.cursor {
             wake = wake.min(CURSOR_EVERY.saturating_sub(self.cursor_written.elapsed()));
