@@ -156,11 +156,9 @@ impl Forwarder {
         // Decided here, before capture starts: on the first run on a database
         // what is stored already is not forwarded, and nothing captured from
         // now on is skipped however late the worker thread gets going.
-        let cursor = match crate::store::forwards::cursor(&conn)? {
-            Some(c) => c,
-            None => store.committed().borrow().last_seq,
-        };
-        let worker = worker::Worker::new(store, conn, config, Arc::downgrade(&shared), rx, cursor)?;
+        let run_from = store.committed().borrow().last_seq;
+        let cursor = crate::store::forwards::cursor(&conn)?.unwrap_or(run_from);
+        let worker = worker::Worker::new(store, conn, config, Arc::downgrade(&shared), rx, (cursor, run_from))?;
         let thread = std::thread::Builder::new()
             .name("hookscope-forward".into())
             .spawn(move || worker.run())

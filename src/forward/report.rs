@@ -100,7 +100,15 @@ fn add(t: &mut TargetReport, state: ForwardState, n: u64) {
 /// counts, plus the deliveries past the cursor that the saved rules forward,
 /// counted as queued.
 pub fn queue_report_from_db(conn: &Connection) -> Result<QueueReport> {
-    let rules = Rules::new(crate::store::list_endpoints(conn)?, None);
+    let endpoints = crate::store::list_endpoints(conn)?;
+    let runs = forwards::runs(conn)?;
+    // Each delivery is routed with the default target of the run that captured it.
+    let per_run: Vec<(i64, Rules)> =
+        runs.iter().map(|(from, target)| (*from, Rules::new(endpoints.clone(), target.clone()))).collect();
+    let rules = per_run.last().map_or_else(
+        || Rules::new(endpoints.clone(), None),
+        |(_, r)| Rules::new(r.endpoints().to_vec(), r.default_target_override().map(str::to_owned)),
+    );
     let paused = forwards::paused(conn)?;
     let mut lanes: BTreeMap<String, LaneView> = BTreeMap::new();
     let mut after = forwards::cursor(conn)?.unwrap_or(i64::MAX);
@@ -109,7 +117,8 @@ pub fn queue_report_from_db(conn: &Connection) -> Result<QueueReport> {
         let Some(last) = batch.last() else { break };
         after = last.seq;
         for a in batch.iter().filter(|a| !a.truncated) {
-            if let Some(target) = rules.route(&a.method, &a.path).target {
+            let by_run = per_run.iter().rev().find(|(from, _)| *from < a.seq).map_or(&rules, |(_, r)| r);
+            if let Some(target) = by_run.route(&a.method, &a.path).target {
                 lanes
                     .entry(target.to_owned())
                     .or_insert_with(|| LaneView { target: target.to_owned(), ..Default::default() })

@@ -47,9 +47,10 @@ pub(super) struct Worker {
     config: ForwardConfig,
     shared: Weak<Shared>,
     commands: mpsc::UnboundedReceiver<Command>,
-    /// Where routing starts: the persisted cursor, or on a first run the
-    /// newest delivery when the forwarder started.
-    cursor: i64,
+    /// Where routing starts (the persisted cursor, or on a first run the
+    /// newest delivery when the forwarder started), and where this run's
+    /// deliveries start.
+    start: (i64, i64),
 }
 
 impl Worker {
@@ -59,9 +60,9 @@ impl Worker {
         config: ForwardConfig,
         shared: Weak<Shared>,
         commands: mpsc::UnboundedReceiver<Command>,
-        cursor: i64,
+        start: (i64, i64),
     ) -> Result<Self> {
-        Ok(Worker { store, conn, config, shared, commands, cursor })
+        Ok(Worker { store, conn, config, shared, commands, start })
     }
 
     pub fn run(self) {
@@ -128,6 +129,10 @@ struct Run {
     batch: Batch,
     writing: Option<oneshot::Receiver<Written>>,
     waiters: HashMap<i64, oneshot::Sender<Passed>>,
+    /// Each start's `--forward-to`, oldest first (this run's last); rules
+    /// for earlier runs' deliveries, made when first needed.
+    runs: Vec<(i64, Option<String>)>,
+    past_rules: HashMap<i64, Arc<Rules>>,
     /// Routed by a passthrough rule: its sender will ask for the answer.
     passthrough: std::collections::HashSet<i64>,
     /// Answers of passthrough sends that finished before their sender asked
@@ -146,12 +151,21 @@ struct Run {
 
 impl Run {
     async fn new(w: Worker) -> Result<Run> {
-        let Worker { store, conn, config, shared, commands, cursor } = w;
+        let Worker { store, conn, config, shared, commands, start: (cursor, run_from) } = w;
         let mut committed = store.committed();
         committed.borrow_and_update();
-        if forwards::cursor(&conn)?.is_none() {
-            store.write(move |tx| Ok((forwards::set_cursor(tx, cursor)?, Effects::NONE))).await?;
-        }
+        let fresh = forwards::cursor(&conn)?.is_none();
+        let target = config.default_target.clone();
+        store
+            .write(move |tx| {
+                if fresh {
+                    forwards::set_cursor(tx, cursor)?;
+                }
+                forwards::put_run(tx, run_from, target.as_deref(), cursor)?;
+                Ok(((), Effects::NONE))
+            })
+            .await?;
+        let runs = forwards::runs(&conn)?;
         let rules =
             shared.upgrade().map(|s| s.rules.read().unwrap_or_else(|e| e.into_inner()).clone()).unwrap_or_default();
         let mut lanes: HashMap<String, Lane> = HashMap::new();
@@ -185,6 +199,8 @@ impl Run {
             batch: Batch::default(),
             writing: None,
             waiters: HashMap::new(),
+            runs,
+            past_rules: HashMap::new(),
             passthrough: Default::default(),
             answers: Default::default(),
             done_tx,
@@ -273,12 +289,27 @@ impl Run {
                 lane.concurrency = rules.concurrency(target);
             }
             self.rules = rules;
+            self.past_rules.clear();
+        }
+    }
+
+    /// The rules a delivery is routed by: today's endpoints, with the
+    /// default target of the run that captured it.
+    fn rules_for(&mut self, seq: i64) -> Arc<Rules> {
+        match forwards::run_target(&self.runs, seq) {
+            Some((from, target)) if Some(*from) != self.runs.last().map(|r| r.0) => {
+                let endpoints = self.rules.endpoints().to_vec();
+                let target = target.clone();
+                self.past_rules.entry(*from).or_insert_with(|| Arc::new(Rules::new(endpoints, target))).clone()
+            }
+            _ => self.rules.clone(),
         }
     }
 
     /// Routes deliveries committed since the last look, while the window has room.
     fn route(&mut self, last_seq: i64) -> Result<()> {
-        if !self.rules.any_target() && self.waiters.is_empty() {
+        let past_targets = self.runs.iter().rev().skip(1).any(|(_, t)| t.is_some());
+        if !self.rules.any_target() && !past_targets && self.waiters.is_empty() {
             // Nothing forwards: the cursor follows the commits without a read.
             self.read_pos = self.read_pos.max(last_seq);
         }
@@ -286,7 +317,8 @@ impl Run {
             let arrivals = forwards::arrivals(&self.conn, self.read_pos, READ_STEP)?;
             let Some(last) = arrivals.last().map(|a| a.seq) else { break };
             for a in arrivals {
-                let route = self.rules.route(&a.method, &a.path);
+                let rules = self.rules_for(a.seq);
+                let route = rules.route(&a.method, &a.path);
                 let target = if a.truncated { None } else { route.target };
                 let Some(target) = target else {
                     if let Some(waiter) = self.waiters.remove(&a.seq) {

@@ -166,3 +166,47 @@ pub fn move_states(
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
+
+/// The runs (see `forward_runs`), oldest first.
+pub fn runs(conn: &Connection) -> Result<Vec<(i64, Option<String>)>> {
+    let mut stmt = conn.prepare_cached("SELECT from_seq, default_target FROM forward_runs ORDER BY from_seq")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Records a run starting after `from_seq`; runs entirely behind `cursor`
+/// are forgotten.
+pub fn put_run(tx: &Transaction, from_seq: i64, default_target: Option<&str>, cursor: i64) -> Result<()> {
+    tx.execute(
+        "INSERT INTO forward_runs (from_seq, default_target) VALUES (?1, ?2)
+         ON CONFLICT (from_seq) DO UPDATE SET default_target = ?2",
+        params![from_seq, default_target],
+    )?;
+    // A run ends where the next begins; one that ended at or before the cursor is done.
+    tx.execute(
+        "DELETE FROM forward_runs WHERE from_seq < (SELECT max(from_seq) FROM forward_runs WHERE from_seq <= ?1)",
+        [cursor],
+    )?;
+    Ok(())
+}
+
+/// The default target of the run that captured `seq`, from `runs` (oldest first).
+pub fn run_target(runs: &[(i64, Option<String>)], seq: i64) -> Option<&(i64, Option<String>)> {
+    runs.iter().rev().find(|(from, _)| *from < seq)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_delivery_belongs_to_the_run_that_started_before_it() {
+        let runs = vec![(0, Some("http://a".to_owned())), (100, None), (250, Some("http://c".to_owned()))];
+        let target = |seq| run_target(&runs, seq).and_then(|r| r.1.as_deref());
+        assert_eq!(target(1), Some("http://a"));
+        assert_eq!(target(100), Some("http://a"), "from_seq itself was stored by the run before");
+        assert_eq!(target(101), None);
+        assert_eq!(target(251), Some("http://c"));
+        assert!(run_target(&runs, 0).is_none());
+    }
+}

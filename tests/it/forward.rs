@@ -391,22 +391,33 @@ async fn endpoint_rules_round_trip_with_their_defaults() {
     assert_eq!(resp.status(), 400, "a delay over 30 s is refused");
 }
 
+/// A `hookscope serve` that is stopped however the test ends.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Every acked delivery reaches the target after a SIGKILL and a restart;
 /// only those in flight at the kill may arrive twice.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sigkill_while_forwarding_loses_nothing_that_was_acked() {
-    let target = Target::start(|_, _| (200, vec![], Duration::from_millis(1))).await;
+    let target = Target::start(ok).await;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("kill.db");
     let forward = ["--forward-to", &target.url()];
-    let (mut child, capture) = crate::support::spawn_serve(&db, dir.path(), &forward);
+    let (child, capture) = crate::support::spawn_serve(&db, dir.path(), &forward);
+    let mut child = KillOnDrop(child);
     let acked: Arc<Mutex<Vec<u32>>> = Arc::default();
     let http = reqwest::Client::builder().no_proxy().build().unwrap();
     let mut senders = tokio::task::JoinSet::new();
     for worker in 0..8u32 {
         let (http, capture, acked) = (http.clone(), capture.clone(), acked.clone());
         senders.spawn(async move {
-            for i in 0..250 {
+            for i in 0..1500 {
                 let n = worker * 1_000_000 + i;
                 match http.post(format!("{capture}/k/{n}")).body(format!("{{\"n\":{n}}}")).send().await {
                     Ok(r) if r.status() == 200 => acked.lock().unwrap().push(n),
@@ -420,14 +431,17 @@ async fn a_sigkill_while_forwarding_loses_nothing_that_was_acked() {
     while target.seen().len() < 300 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    child.0.kill().unwrap();
+    child.0.wait().unwrap();
     while senders.join_next().await.is_some() {}
     let acked = acked.lock().unwrap().clone();
     let before_restart = target.seen().len();
     assert!(acked.len() > before_restart, "some acked deliveries were still queued at the kill");
 
-    let (mut child, _) = crate::support::spawn_serve(&db, dir.path(), &forward);
+    // Restarted without `--forward-to`: the backlog still goes where the
+    // killed run was sending it.
+    let (child, _) = crate::support::spawn_serve(&db, dir.path(), &[]);
+    let mut child = KillOnDrop(child);
     let deadline = Instant::now() + Duration::from_secs(60);
     let received = |seen: &[Seen]| -> HashMap<u32, usize> {
         let mut m = HashMap::new();
@@ -480,8 +494,8 @@ async fn a_sigkill_while_forwarding_loses_nothing_that_was_acked() {
         assert!(Instant::now() < deadline, "every acked delivery is counted delivered: {report}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    child.0.kill().unwrap();
+    child.0.wait().unwrap();
 
     // And from the database alone once it is stopped.
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_hookscope"))

@@ -27,3 +27,12 @@ CREATE TABLE forward_targets (
     target TEXT PRIMARY KEY,
     paused INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
+
+-- Each start of Hookscope from the newest delivery then stored, with its
+-- `--forward-to`: a delivery is routed with the default target of the run
+-- that captured it, so a backlog left by a killed run still goes where that
+-- run was sending, whatever the next run was started with.
+CREATE TABLE forward_runs (
+    from_seq       INTEGER PRIMARY KEY, -- deliveries after this seq
+    default_target TEXT
+);
