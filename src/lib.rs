@@ -13,6 +13,8 @@ pub mod capture;
 pub mod cli;
 /// The error type, and how each error crosses to a client (status, code, safe message).
 pub mod error;
+/// Deliveries out (cURL, HTTPie, raw HTTP, JSON, HAR 1.2) and back in.
+pub mod export;
 /// Forwarding: a durable queue that follows the commits and sends each delivery on to the user's app.
 pub mod forward;
 /// Private files: 0600 files and 0700 folders whatever the umask.

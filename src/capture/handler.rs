@@ -172,6 +172,7 @@ pub(super) async fn capture(State(state): State<Arc<CaptureState>>, req: Request
         body_size,
         truncated,
         duration_us: started.elapsed().as_micros() as i64,
+        source: None,
         response: match &planned {
             None => match &answer {
                 Answer::Custom(c) => model::Response::Other {

@@ -109,6 +109,8 @@ pub struct NewDelivery {
     /// Time spent receiving the request, head parsed to body complete.
     pub duration_us: i64,
     pub response: Response,
+    /// Not captured but imported: from what (`har`, `raw`, `curl`, `json`).
+    pub source: Option<String>,
 }
 
 /// The answer Hookscope gave (or will give once the delivery is committed).
@@ -187,6 +189,8 @@ pub struct DeliveryHead {
     #[schema(value_type = Vec<HeaderJson>)]
     pub headers: Vec<Header>,
     pub response: SentResponse,
+    /// Set on imported deliveries: the kind of file they came from.
+    pub source: Option<String>,
 }
 
 /// What `GET /api/deliveries/{id}` answers: with the body unless asked not to.

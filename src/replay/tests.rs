@@ -26,6 +26,7 @@ fn delivery(method: &str, headers: &[(&str, &str)], body: &[u8]) -> Delivery {
             duration_us: 0,
             headers: headers.iter().map(|(n, v)| Header::new(*n, *v)).collect(),
             response: SentResponse { status: 200, headers: vec![], body: String::new() },
+            source: None,
         },
         body: Base64(body.to_vec()),
         body_text: None,

@@ -27,8 +27,8 @@ pub const UNSEARCHED_CAP: u32 = 10_000;
 pub fn insert_statement<'t>(tx: &'t Transaction) -> rusqlite::Result<CachedStatement<'t>> {
     tx.prepare_cached(
         "INSERT INTO deliveries (seq, received_at_us, method, path, query, status, body_size, content_type,
-            flags, http_version, remote_addr, duration_us, response_headers, response_body, headers, body)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+            flags, http_version, remote_addr, duration_us, response_headers, response_body, headers, body, source)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
     )
 }
 
@@ -54,6 +54,7 @@ pub fn insert_delivery(insert: &mut Statement, seq: i64, d: &NewDelivery) -> rus
         resp_body,
         d.headers,
         d.body,
+        d.source,
     ])?;
     Ok(())
 }
@@ -337,7 +338,7 @@ pub fn get_head(conn: &Connection, id: DeliveryId) -> Result<DeliveryHead> {
     let (columns, join) = summary_sql(conn)?;
     let sql = format!(
         "SELECT {columns}, d.http_version, d.remote_addr, d.duration_us, d.response_headers,
-                d.response_body, d.headers
+                d.response_body, d.headers, d.source
          FROM deliveries d {join} WHERE d.seq = ?1"
     );
     conn.prepare_cached(&sql)?
@@ -364,6 +365,7 @@ pub fn get_head(conn: &Connection, id: DeliveryId) -> Result<DeliveryHead> {
                 duration_us: r.get(w + 2)?,
                 headers: decode_headers(r.get_ref(w + 5)?.as_blob()?),
                 response,
+                source: r.get(w + 6)?,
                 summary,
             })
         })
@@ -420,6 +422,7 @@ pub fn get_for_replay(conn: &Connection, id: DeliveryId) -> Result<Delivery> {
                 duration_us: r.get(w + 2)?,
                 headers: decode_headers(r.get_ref(w + 3)?.as_blob()?),
                 response,
+                source: None,
                 summary,
             },
             body: Base64(r.get(w + 4)?),

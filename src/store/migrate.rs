@@ -13,6 +13,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_endpoint_ids.sql"),
     include_str!("migrations/0004_attempts.sql"),
     include_str!("migrations/0005_forwarding.sql"),
+    include_str!("migrations/0006_imports.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
