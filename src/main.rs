@@ -83,6 +83,40 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write deliveries as cURL, HTTPie, raw HTTP, JSON, NDJSON or HAR 1.2: these IDs, or every one
+    /// the filters match (the newest --limit, oldest first).
+    Export {
+        ids: Vec<String>,
+        #[arg(long, value_enum, default_value_t = FormatArg::Curl)]
+        format: FormatArg,
+        #[arg(long)]
+        method: Option<String>,
+        /// A path prefix.
+        #[arg(long)]
+        path: Option<String>,
+        /// A code (404) or a class (4xx).
+        #[arg(long)]
+        status: Option<String>,
+        /// Words to find in path, headers and bodies.
+        #[arg(long)]
+        q: Option<String>,
+        #[arg(long)]
+        limit: Option<u64>,
+        /// Write here instead of stdout.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        #[arg(long, env = "HOOKSCOPE_DB")]
+        db: Option<PathBuf>,
+    },
+    /// Import a HAR, a raw HTTP request, a cURL command line or Hookscope's JSON/NDJSON (`-`: stdin).
+    /// Prints the new ids, one per line. A file that can't be read imports nothing (exit 1).
+    Import {
+        file: String,
+        #[arg(long, env = "HOOKSCOPE_DB")]
+        db: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
     /// The forwarding queue: counts per target and state (queued, retrying, delivered, failed, dead).
     Queue {
         #[arg(long, env = "HOOKSCOPE_DB")]
@@ -148,6 +182,31 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
         _ => return Err(format!("{s:?}: the unit is s, m, h or d")),
     };
     Ok(Duration::from_secs(secs))
+}
+
+/// `--format` of `export`.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum FormatArg {
+    Curl,
+    Httpie,
+    Raw,
+    Json,
+    Ndjson,
+    Har,
+}
+
+impl From<FormatArg> for hookscope::export::Format {
+    fn from(f: FormatArg) -> Self {
+        use hookscope::export::Format;
+        match f {
+            FormatArg::Curl => Format::Curl,
+            FormatArg::Httpie => Format::Httpie,
+            FormatArg::Raw => Format::Raw,
+            FormatArg::Json => Format::Json,
+            FormatArg::Ndjson => Format::Ndjson,
+            FormatArg::Har => Format::Har,
+        }
+    }
 }
 
 /// `--durability`: the store's [`Durability`], spelled for the command line.
@@ -218,6 +277,34 @@ fn main() -> ExitCode {
                 }
             };
         }
+        Command::Export { ids, format, method, path, status, q, limit, output, db } => {
+            let query = hookscope::api::ExportQuery {
+                format: Some(format.into()),
+                ids: (!ids.is_empty()).then(|| ids.join(",")),
+                method,
+                path,
+                status,
+                q,
+                limit,
+            };
+            let db = db.unwrap_or_else(default_db_path);
+            match output {
+                Some(file) => std::fs::File::create(&file)
+                    .map_err(|e| hookscope::Error::Io { context: format!("creating {}", file.display()), source: e })
+                    .and_then(|mut f| cli::export::export(&db, &query, &mut f).map(drop)),
+                None => cli::export::export(&db, &query, &mut std::io::stdout().lock()).map(drop),
+            }
+        }
+        Command::Import { file, db, json } => runtime().and_then(|rt| {
+            let report = rt.block_on(cli::export::import(&db.unwrap_or_else(default_db_path), &file))?;
+            let mut out = std::io::stdout().lock();
+            let written = if json {
+                serde_json::to_string(&report).map_err(std::io::Error::other).and_then(|j| writeln!(out, "{j}"))
+            } else {
+                report.ids.iter().try_for_each(|id| writeln!(out, "{id}"))
+            };
+            written.map_err(|e| hookscope::Error::Io { context: "writing output".into(), source: e })
+        }),
         Command::Queue { db, json } => runtime().and_then(|rt| {
             rt.block_on(cli::queue::queue(&db.unwrap_or_else(default_db_path), json, &mut std::io::stdout().lock()))
         }),

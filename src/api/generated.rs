@@ -27,6 +27,7 @@ pub fn typescript() -> String {
     }
     use crate::api::*;
     use crate::error::ErrorBody;
+    use crate::export::Format;
     use crate::forward::{ForwardUpdate, QueueReport, TargetReport};
     use crate::inspect::Inspection;
     use crate::model::*;
@@ -99,6 +100,9 @@ pub fn typescript() -> String {
         TargetReport,
         TargetChoice,
         Moved,
+        Format,
+        ExportQuery,
+        ImportReport,
     );
     out
 }

@@ -29,8 +29,8 @@ use utoipa_axum::routes;
 
 use super::auth::{Auth, COOKIE_PREFIX};
 use super::{
-    Api, CoreStatus, Draft, Info, InspectionReport, ListQuery, LiveEvent, Moved, ProviderInfo, ReplayTarget,
-    SignInLink, TargetChoice,
+    Api, CoreStatus, Draft, ExportQuery, ImportReport, ImportSource, Info, InspectionReport, ListQuery, LiveEvent,
+    Moved, ProviderInfo, ReplayTarget, SignInLink, TargetChoice,
 };
 use crate::error::{Error, ErrorBody};
 use crate::forward::QueueReport;
@@ -97,6 +97,8 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(put_draft, delete_draft))
         .routes(routes!(start_bulk))
         .routes(routes!(bulk, cancel_bulk))
+        .routes(routes!(export_deliveries))
+        .routes(routes!(import_file))
         .routes(routes!(queue))
         .routes(routes!(pause_target))
         .routes(routes!(resume_target))
@@ -467,6 +469,110 @@ async fn bulk(State(s): State<AppState>, Path(job): Path<String>) -> Reply<BulkP
     responses((status = 200, body = BulkProgress), (status = 404, body = ErrorBody)))]
 async fn cancel_bulk(State(s): State<AppState>, Path(job): Path<String>) -> Reply<BulkProgress> {
     Ok(Json(s.api.cancel_bulk(&job)?))
+}
+
+/// Deliveries as cURL, HTTPie, raw HTTP, JSON, NDJSON or HAR 1.2: `ids`,
+/// or every one the list's filters match (the newest `limit`, oldest
+/// first). Streamed: an export of any size is written as it is read.
+#[utoipa::path(get, path = "/api/export", params(ExportQuery), tag = "export",
+    responses((status = 200, description = "The export, as an attachment"), (status = 400, body = ErrorBody)))]
+async fn export_deliveries(State(s): State<AppState>, Params(q): Params<ExportQuery>) -> Result<Response, ApiError> {
+    let format = q.format.unwrap_or_default();
+    let (tx, rx) = tokio::sync::mpsc::channel::<axum::body::Bytes>(4);
+    let api = s.api.clone();
+    // Fail before the 200 on what can be checked up front (bad ids or filters).
+    if let Some(ids) = &q.ids {
+        for id in ids.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+            id.parse::<crate::model::DeliveryId>()?;
+        }
+    }
+    ListQuery { method: q.method.clone(), path: q.path.clone(), status: q.status.clone(), ..Default::default() }
+        .to_filter()?;
+    tokio::spawn(async move {
+        if let Err(e) = api.export_to(q, ChannelWriter::new(tx)).await {
+            tracing::warn!(error = %e, "export cut short");
+        }
+    });
+    let body = axum::body::Body::from_stream(futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|chunk| (Ok::<_, Infallible>(chunk), rx))
+    }));
+    let name = format!("attachment; filename=\"hookscope-export.{}\"", format.extension());
+    Ok((
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(format.media_type())),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&name).unwrap_or(HeaderValue::from_static("attachment")),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct ImportQuery {
+    /// A file on this machine to import (the CLI sends this); without it the
+    /// request body is the file.
+    path: Option<String>,
+}
+
+/// The most an uploaded file may be; larger ones are imported by `path`.
+const IMPORT_UPLOAD_MAX: usize = 256 * 1024 * 1024;
+
+/// Imports a HAR, a raw HTTP request, a cURL command line or Hookscope's
+/// JSON/NDJSON (told from the content). A file that can't be read imports
+/// nothing; the error says where it broke.
+#[utoipa::path(post, path = "/api/imports", params(ImportQuery), tag = "export",
+    request_body(content = String, description = "The file", content_type = "application/octet-stream"),
+    responses((status = 200, body = ImportReport), (status = 400, body = ErrorBody)))]
+async fn import_file(
+    State(s): State<AppState>,
+    Params(q): Params<ImportQuery>,
+    body: axum::body::Body,
+) -> Reply<ImportReport> {
+    let source = match q.path {
+        Some(p) => ImportSource::Path(p.into()),
+        None => ImportSource::Bytes(axum::body::to_bytes(body, IMPORT_UPLOAD_MAX).await.map_err(|e| {
+            ApiError(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorBody::new("invalid_body", format!("the file could not be read: {e}")),
+            )
+        })?),
+    };
+    Ok(Json(s.api.import(source).await?))
+}
+
+/// A `Write` that hands 64 KiB chunks to a response body.
+struct ChannelWriter {
+    tx: tokio::sync::mpsc::Sender<axum::body::Bytes>,
+    buf: Vec<u8>,
+}
+
+impl ChannelWriter {
+    fn new(tx: tokio::sync::mpsc::Sender<axum::body::Bytes>) -> Self {
+        ChannelWriter { tx, buf: Vec::with_capacity(64 * 1024) }
+    }
+}
+
+impl std::io::Write for ChannelWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= 64 * 1024 {
+            self.flush()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let chunk = axum::body::Bytes::from(std::mem::replace(&mut self.buf, Vec::with_capacity(64 * 1024)));
+        // The client went away: stop writing.
+        self.tx.blocking_send(chunk).map_err(|_| std::io::Error::from(std::io::ErrorKind::BrokenPipe))
+    }
 }
 
 /// Forwarding per target: counts per state (queued, retrying, delivered,

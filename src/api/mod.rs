@@ -4,6 +4,7 @@
 
 pub mod auth;
 mod events;
+mod export;
 mod forward;
 pub mod generated;
 mod http;
@@ -16,6 +17,7 @@ use ts_rs::TS;
 use utoipa::{IntoParams, ToSchema};
 
 pub use events::{COALESCE, LiveEvent};
+pub use export::{EXPORT_LIMIT, ExportQuery, ImportReport, ImportSource};
 pub use forward::{Moved, TargetChoice};
 pub use http::{ApiServer, openapi, router, serve_api};
 pub use replay::{Draft, ReplayTarget};

@@ -1,6 +1,7 @@
 //! What the `hookscope` commands do, apart from parsing their arguments
 //! (main.rs): printing listings and deliveries for people and for pipes.
 
+pub mod export;
 mod format;
 pub mod queue;
 pub mod replay;

@@ -349,6 +349,25 @@ impl Instance {
     }
 }
 
+impl Instance {
+    /// Posts raw bytes (a file to import) and reads the JSON answer.
+    pub(crate) async fn post_bytes<T: serde::de::DeserializeOwned>(&self, path: &str, body: Vec<u8>) -> Result<T> {
+        let response = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| failed(&self.base, e))?;
+        if !response.status().is_success() {
+            let body: ErrorBody = response.json().await.map_err(|e| failed(&self.base, e))?;
+            return Err(Error::Remote(body));
+        }
+        response.json().await.map_err(|e| failed(&self.base, e))
+    }
+}
+
 fn failed(base: &str, e: reqwest::Error) -> Error {
     Error::io(format!("asking {base}"), std::io::Error::other(e))
 }

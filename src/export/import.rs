@@ -100,13 +100,12 @@ fn json_like(
 ) -> Result<Imported, ImportError> {
     // A HAR is an object with `log`; Hookscope's JSON an object or array of
     // deliveries, NDJSON one per line. Read as a stream of JSON values.
-    let mut stream = serde_json::Deserializer::from_reader(input).into_iter::<serde_json::Value>();
+    let stream = serde_json::Deserializer::from_reader(input).into_iter::<serde_json::Value>();
     let mut kind = None;
     let mut n = 0usize;
-    // A HAR is recognised by its first value; it is then read again as a
-    // stream of entries, which this generic reader cannot do — so HAR files
-    // are handled by `har_stream`, called by the API with the file's bytes.
-    while let Some(value) = stream.next() {
+    // A HAR that does not start with `{"log"` ends up here and is read
+    // whole; the usual ones are streamed by `har_stream`.
+    for value in stream {
         let value = value.map_err(|e| err(format!("line {}", e.line()), format!("not JSON: {e}")))?;
         match value {
             serde_json::Value::Object(ref o) if o.contains_key("log") => {

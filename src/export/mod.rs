@@ -8,6 +8,7 @@ mod har;
 mod httpie;
 pub mod import;
 mod raw;
+pub mod select;
 #[cfg(test)]
 mod tests;
 

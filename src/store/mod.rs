@@ -207,6 +207,14 @@ impl Store {
         rx.await.map_err(|_| Error::StoreClosed)?
     }
 
+    /// Stores imported deliveries in one transaction; their ids, in order.
+    pub async fn import(&self, batch: Vec<NewDelivery>) -> Result<Vec<DeliveryId>> {
+        if batch.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.request(|reply| Command::Import(batch, reply)).await
+    }
+
     pub async fn delete(&self, id: DeliveryId) -> Result<bool> {
         self.request(|reply| Command::Delete(id, reply)).await
     }

@@ -38,6 +38,8 @@ const PRUNE_STEP: usize = 500;
 
 pub enum Command {
     Insert(Box<NewDelivery>, oneshot::Sender<Result<DeliveryId>>),
+    /// Imported deliveries, stored together; their ids in order.
+    Import(Vec<NewDelivery>, oneshot::Sender<Result<Vec<DeliveryId>>>),
     Delete(DeliveryId, oneshot::Sender<Result<bool>>),
     Clear(oneshot::Sender<Result<u64>>),
     Pin(DeliveryId, bool, oneshot::Sender<Result<bool>>),
@@ -147,6 +149,7 @@ pub struct Writer {
 /// A reply to send once the group's transaction has committed.
 enum Reply {
     Inserted(oneshot::Sender<Result<DeliveryId>>, DeliveryId),
+    Imported(oneshot::Sender<Result<Vec<DeliveryId>>>, Vec<DeliveryId>),
     /// A delete or pin: whether the delivery existed.
     Done(oneshot::Sender<Result<bool>>, bool),
     Cleared(oneshot::Sender<Result<u64>>, u64),
@@ -275,6 +278,7 @@ impl Writer {
                 for reply in replies {
                     match reply {
                         Reply::Inserted(tx, id) => drop(tx.send(Ok(id))),
+                        Reply::Imported(tx, ids) => drop(tx.send(Ok(ids))),
                         Reply::Done(tx, found) => drop(tx.send(Ok(found))),
                         Reply::Cleared(tx, n) => drop(tx.send(Ok(n))),
                         Reply::Flush(tx) => {
@@ -291,6 +295,7 @@ impl Writer {
                 for reply in replies {
                     match reply {
                         Reply::Inserted(tx, _) => drop(tx.send(Err(group_error(&e)))),
+                        Reply::Imported(tx, _) => drop(tx.send(Err(group_error(&e)))),
                         Reply::Done(tx, _) => drop(tx.send(Err(group_error(&e)))),
                         Reply::Cleared(tx, _) => drop(tx.send(Err(group_error(&e)))),
                         Reply::Flush(tx) => drop(tx.send(Err(group_error(&e)))),
@@ -321,6 +326,24 @@ impl Writer {
                     deliveries::insert_delivery(stmt, seq, &d)?;
                     add(&mut outcome.pending, &d.path, 1, (d.headers.len() + d.body.len()) as i64);
                     replies.push(Reply::Inserted(reply, DeliveryId(seq)));
+                }
+                Command::Import(batch, reply) => {
+                    // Ids of imports are of now (their time of arrival stays
+                    // in `received_at_us`), after everything stored so far.
+                    let now = crate::capture::now_us();
+                    let mut ids = Vec::with_capacity(batch.len());
+                    for d in &batch {
+                        let seq = now.max(outcome.last_seq + 1);
+                        outcome.last_seq = seq;
+                        let stmt = match &mut insert {
+                            Some(stmt) => stmt,
+                            None => insert.insert(deliveries::insert_statement(&tx)?),
+                        };
+                        deliveries::insert_delivery(stmt, seq, d)?;
+                        add(&mut outcome.pending, &d.path, 1, (d.headers.len() + d.body.len()) as i64);
+                        ids.push(DeliveryId(seq));
+                    }
+                    replies.push(Reply::Imported(reply, ids));
                 }
                 Command::Delete(id, reply) => {
                     let gone = deliveries::delete_where(&tx, "seq = ?1", params![id.0])?;

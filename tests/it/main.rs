@@ -5,6 +5,7 @@ mod api;
 mod capture;
 mod cli;
 mod crash;
+mod export;
 mod forward;
 mod hostile;
 mod replay;

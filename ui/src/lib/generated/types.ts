@@ -39,7 +39,11 @@ export type DeliveryHead = { http_version: string, remote_addr: string | null, d
 /**
  * In arrival order, original case, repeats kept.
  */
-headers: Array<Header>, response: SentResponse, id: string, received_at_us: number, method: string, path: string, query: string | null, status: number, body_size: number, content_type: string | null, truncated: boolean, pinned: boolean, 
+headers: Array<Header>, response: SentResponse, 
+/**
+ * Set on imported deliveries: the kind of file they came from.
+ */
+source: string | null, id: string, received_at_us: number, method: string, path: string, query: string | null, status: number, body_size: number, content_type: string | null, truncated: boolean, pinned: boolean, 
 /**
  * Filled in moments after the ack by the store's inspection (inspect.rs).
  */
@@ -73,7 +77,11 @@ body_text: string | null, http_version: string, remote_addr: string | null, dura
 /**
  * In arrival order, original case, repeats kept.
  */
-headers: Array<Header>, response: SentResponse, id: string, received_at_us: number, method: string, path: string, query: string | null, status: number, body_size: number, content_type: string | null, truncated: boolean, pinned: boolean, 
+headers: Array<Header>, response: SentResponse, 
+/**
+ * Set on imported deliveries: the kind of file they came from.
+ */
+source: string | null, id: string, received_at_us: number, method: string, path: string, query: string | null, status: number, body_size: number, content_type: string | null, truncated: boolean, pinned: boolean, 
 /**
  * Filled in moments after the ack by the store's inspection (inspect.rs).
  */
@@ -689,3 +697,38 @@ export type TargetChoice = { target?: string, };
  * How many deliveries an operation moved.
  */
 export type Moved = { count: number, };
+
+/**
+ * What a delivery is written as.
+ */
+export type Format = "curl" | "httpie" | "raw" | "json" | "ndjson" | "har";
+
+/**
+ * What to export: `ids`, or every delivery the list's filters match.
+ */
+export type ExportQuery = { 
+/**
+ * `curl` (default), `httpie`, `raw`, `json`, `ndjson`, `har`.
+ */
+format?: Format, 
+/**
+ * Comma-separated delivery ids; when given, the filters are not used.
+ */
+ids?: string, method?: string, path?: string, status?: string, q?: string, 
+/**
+ * At most this many, the newest (default 1,000,000).
+ */
+limit?: number, };
+
+/**
+ * What an import stored.
+ */
+export type ImportReport = { 
+/**
+ * `har`, `raw`, `curl` or `json`.
+ */
+format: string, count: number, 
+/**
+ * The new deliveries' ids, in file order.
+ */
+ids: Array<string>, };
