@@ -89,7 +89,7 @@ test-e2e:
 ## Every fuzz target for FUZZ_SECONDS each (20 in `make test`; longer: `make fuzz FUZZ_SECONDS=3600`).
 # cargo-fuzz passes -Z flags, which the stable toolchain accepts under
 # RUSTC_BOOTSTRAP; no sanitizer (-s none), as all of Hookscope is safe Rust.
-FUZZ_TARGETS := signature_parsers capture_tap
+FUZZ_TARGETS := signature_parsers capture_tap import_parsers
 fuzz:
 	cargo fuzz --version >/dev/null 2>&1 || cargo install cargo-fuzz --locked
 	cd fuzz && for t in $(FUZZ_TARGETS); do \

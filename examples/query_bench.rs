@@ -52,6 +52,7 @@ fn delivery(n: usize) -> NewDelivery {
         content_type: Some("application/json".into()),
         duration_us: 40,
         response: Response::Ack { status: 200 },
+        source: None,
     }
 }
 

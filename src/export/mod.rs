@@ -4,6 +4,8 @@
 //! reach it through `api::Api`.
 
 mod curl;
+#[doc(hidden)]
+pub mod fuzz;
 mod har;
 mod httpie;
 pub mod import;
