@@ -22,7 +22,7 @@ define apt_install
 endef
 
 .PHONY: run serve test deps deps-core deps-desktop ui check generated test-ui test-rust test-interop test-e2e fuzz \
-	bench bench-capture bench-query bench-replay bench-forward
+	bench bench-capture bench-query bench-replay bench-forward bench-export
 
 ## Run the desktop app (the UI embedded in it).
 run: deps-core deps-desktop ui
@@ -109,6 +109,10 @@ bench-replay: deps-core
 ## Capture with forwarding on against the bare server, the forwarding lag, and mitmdump as a peer.
 bench-forward: deps-core
 	bash bench/forward.sh
+
+## Export and import of 100,000 deliveries as HAR: time and peak RSS.
+bench-export: deps-core
+	bash bench/export.sh
 
 bench-query:
 	cargo run --release --example query_bench -- $${COUNT:-1000000}

@@ -57,7 +57,10 @@ pub async fn import(db: &Path, file: &str) -> Result<ImportReport> {
             ImportSource::Bytes(b) => through.post_bytes("/api/imports", b.to_vec()).await,
         };
     }
-    let store = crate::store::Store::open(crate::store::StoreConfig::new(db))?;
+    let mut config = crate::store::StoreConfig::new(db);
+    // A one-shot import needs no capture-sized cache (it kept the peak over 100 MB).
+    config.writer_cache_kib = 8 * 1024;
+    let store = crate::store::Store::open(config)?;
     let info = crate::api::Info {
         version: env!("CARGO_PKG_VERSION").into(),
         capture_url: String::new(),

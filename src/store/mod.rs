@@ -72,6 +72,9 @@ pub struct StoreConfig {
     pub max_bytes: u64,
     /// A hard cap on the database file; when reached, captures get a 503.
     pub max_db_bytes: Option<u64>,
+    /// The writer's page cache. 64 MiB keeps the capture path off the disk
+    /// under load; a one-shot CLI import does with less (its peak RSS).
+    pub writer_cache_kib: i64,
 }
 
 impl StoreConfig {
@@ -82,6 +85,7 @@ impl StoreConfig {
             max_deliveries: 1_000_000,
             max_bytes: 5 * 1024 * 1024 * 1024,
             max_db_bytes: None,
+            writer_cache_kib: 64 * 1024,
         }
     }
 }
@@ -450,7 +454,7 @@ fn configure_writer(conn: &Connection, config: &StoreConfig) -> Result<()> {
     // The checkpointer trims the WAL after a burst (checkpoint.rs); with a limit
     // here SQLite would do it inside a capture's commit.
     conn.pragma_update(None, "journal_size_limit", -1)?;
-    conn.pragma_update(None, "cache_size", -64 * 1024)?;
+    conn.pragma_update(None, "cache_size", -config.writer_cache_kib)?;
     conn.busy_timeout(Duration::from_secs(5))?;
     if let Some(max) = config.max_db_bytes {
         let page_size: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
