@@ -15,6 +15,9 @@ import type {
   DeliveryHead,
   Endpoint,
   ErrorBody,
+  ExportQuery,
+  Format,
+  ImportReport,
   Info,
   InspectionReport,
   ListQuery,
@@ -75,6 +78,12 @@ export interface Backend {
   /** Starts a bulk replay; progress arrives as `replay_progress` events. */
   startBulk(request: BulkReplayRequest): Promise<BulkProgress>;
   cancelBulk(job: string): Promise<BulkProgress>;
+  /** One delivery as cURL, HTTPie, raw HTTP… (made by the core, as the CLI makes it). */
+  exportOne(id: string, format: Format): Promise<string>;
+  /** Deliveries (ids, or the list's filters) as a file's bytes. */
+  exportFile(query: ExportQuery): Promise<Blob>;
+  /** Imports a HAR, raw request, cURL line or Hookscope JSON. */
+  importFile(file: Blob): Promise<ImportReport>;
   /** Forwarding per target: counts per state, up/down/paused. */
   queue(): Promise<QueueReport>;
   /** Holds (or releases) everything for a target. */
@@ -96,7 +105,7 @@ function asError(e: unknown): BackendError {
 }
 
 /** The query string of a listing, leaving out what is unset or empty. */
-export function queryString(query: ListQuery): string {
+export function queryString(query: ListQuery | ExportQuery): string {
   const params = new URLSearchParams();
   for (const [key, value] of Object.entries(query)) {
     if (value !== undefined && value !== null && value !== '') params.set(key, String(value));
@@ -259,6 +268,18 @@ class BrowserBackend implements Backend {
 
   cancelBulk(job: string): Promise<BulkProgress> {
     return this.json(`/api/replays/${encodeURIComponent(job)}`, { method: 'DELETE' });
+  }
+
+  async exportOne(id: string, format: Format): Promise<string> {
+    return (await this.request(`/api/export?format=${format}&ids=${encodeURIComponent(id)}`)).text();
+  }
+
+  async exportFile(query: ExportQuery): Promise<Blob> {
+    return (await this.request(`/api/export${queryString(query)}`)).blob();
+  }
+
+  importFile(file: Blob): Promise<ImportReport> {
+    return this.json('/api/imports', { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: file });
   }
 
   queue(): Promise<QueueReport> {
@@ -444,6 +465,19 @@ class DesktopBackend implements Backend {
 
   cancelBulk(job: string): Promise<BulkProgress> {
     return this.call('cancel_bulk', { job });
+  }
+
+  exportOne(id: string, format: Format): Promise<string> {
+    return this.call('export_one', { id, format });
+  }
+
+  async exportFile(query: ExportQuery): Promise<Blob> {
+    return new Blob([await this.call<string>('export_text', { query })]);
+  }
+
+  async importFile(file: Blob): Promise<ImportReport> {
+    const bytes = Array.from(new Uint8Array(await file.arrayBuffer()));
+    return this.call('import_bytes', { bytes });
   }
 
   queue(): Promise<QueueReport> {
