@@ -27,6 +27,8 @@ pub mod model;
 pub mod outbound;
 /// Replays: a stored delivery plus edits (and a fresh signature) becomes a request; every try is an attempt.
 pub mod replay;
+/// Sample events per provider, signed as the provider signs (`hookscope trigger`).
+pub mod samples;
 /// Pure signature verification and signing, per provider, with the verdict's evidence.
 pub mod signature;
 /// SQLite: migrations, the single group-commit writer, readers, search and inspection index.

@@ -117,6 +117,26 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Send a realistic sample event, signed as the provider signs it: to the running instance (its
+    /// endpoint's secret, set up when missing) or --to URL. --list shows the events.
+    Trigger {
+        /// stripe, github, gitlab, slack, discord, paypal, standard-webhooks, shopify, twilio.
+        provider: Option<hookscope::signature::Provider>,
+        /// The event (default: the provider's first in --list).
+        event: Option<String>,
+        /// Where to send it (an origin gets the path /PROVIDER).
+        #[arg(long)]
+        to: Option<String>,
+        /// The secret to sign with (default: the endpoint's, or a new test secret with --to).
+        #[arg(long)]
+        secret: Option<String>,
+        #[arg(long)]
+        list: bool,
+        #[arg(long)]
+        json: bool,
+        #[arg(long, env = "HOOKSCOPE_DB")]
+        db: Option<PathBuf>,
+    },
     /// The forwarding queue: counts per target and state (queued, retrying, delivered, failed, dead).
     Queue {
         #[arg(long, env = "HOOKSCOPE_DB")]
@@ -305,6 +325,48 @@ fn main() -> ExitCode {
             };
             written.map_err(|e| hookscope::Error::Io { context: "writing output".into(), source: e })
         }),
+        Command::Trigger { provider, event, to, secret, list, json, db } => {
+            if list || provider.is_none() {
+                cli::trigger::list(provider, json, &mut std::io::stdout().lock())
+            } else {
+                let provider = provider.unwrap_or(hookscope::signature::Provider::Stripe);
+                runtime().and_then(|rt| {
+                    let t = rt.block_on(cli::trigger::trigger(
+                        &db.unwrap_or_else(default_db_path),
+                        provider,
+                        event.as_deref(),
+                        to.as_deref(),
+                        secret.as_deref(),
+                    ))?;
+                    let mut out = std::io::stdout().lock();
+                    let line = if json {
+                        serde_json::to_string(&t).unwrap_or_default()
+                    } else {
+                        let answer = match (&t.status, &t.error) {
+                            (Some(s), _) => format!("{s} {}", t.response.trim()),
+                            (None, Some(e)) => format!("no answer: {e}"),
+                            _ => String::new(),
+                        };
+                        let setup = t
+                            .endpoint_created
+                            .as_ref()
+                            .map(|p| format!("\nset up endpoint {p} ({})", t.provider))
+                            .unwrap_or_default();
+                        format!(
+                            "sent {} {} to {}\n{answer}\nverify with {}{setup}",
+                            t.provider, t.event, t.url, t.verify_with
+                        )
+                    };
+                    let ok = t.status.is_some_and(|s| (200..300).contains(&s));
+                    let _ = writeln!(out, "{line}");
+                    if ok {
+                        Ok(())
+                    } else {
+                        Err(hookscope::Error::InvalidArgument("the target did not answer 2xx".into()))
+                    }
+                })
+            }
+        }
         Command::Queue { db, json } => runtime().and_then(|rt| {
             rt.block_on(cli::queue::queue(&db.unwrap_or_else(default_db_path), json, &mut std::io::stdout().lock()))
         }),

@@ -7,6 +7,7 @@ pub mod queue;
 pub mod replay;
 pub mod serve;
 pub mod signature;
+pub mod trigger;
 
 use std::io::{self, Write};
 use std::path::Path;

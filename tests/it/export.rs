@@ -242,3 +242,31 @@ async fn a_broken_file_imports_nothing_and_says_where_it_broke() {
         (Some("/imported"), Some("z=1"), Some("raw"))
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn triggered_samples_arrive_verified_for_every_provider() {
+    let h = Harness::start().await;
+    let providers =
+        ["stripe", "github", "gitlab", "slack", "discord", "paypal", "standard-webhooks", "shopify", "twilio"];
+    for provider in providers {
+        let out =
+            hookscope(h.dir.path()).args(["trigger", provider, "--json", "--db"]).arg(h.db_path()).output().unwrap();
+        assert!(out.status.success(), "{provider}: {}", String::from_utf8_lossy(&out.stderr));
+        let t: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(t["status"], 200, "{provider}: {t}");
+        assert_eq!(t["endpoint_created"], format!("/{provider}"), "the endpoint is set up on first use");
+        let id: Value = serde_json::from_str(t["response"].as_str().unwrap()).unwrap();
+        let report = h.api_get(&format!("/api/deliveries/{}/inspection", id["id"].as_str().unwrap())).await;
+        assert_eq!(report["verdict"]["kind"], "valid", "{provider} verifies in Hookscope: {report}");
+    }
+    // A second one uses the endpoint's secret and sets nothing up.
+    let out = hookscope(h.dir.path())
+        .args(["trigger", "github", "pull_request", "--json", "--db"])
+        .arg(h.db_path())
+        .output()
+        .unwrap();
+    let t: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((t["event"].as_str(), t["endpoint_created"].is_null()), (Some("pull_request"), true), "{t}");
+    let list = hookscope(h.dir.path()).args(["trigger", "--list"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&list.stdout).contains("payment_intent.succeeded"));
+}
