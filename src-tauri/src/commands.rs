@@ -226,3 +226,13 @@ impl std::io::Write for SharedWriter {
         Ok(())
     }
 }
+
+#[tauri::command]
+pub fn samples() -> Vec<SampleEvent> {
+    hookscope::api::sample_events(None)
+}
+
+#[tauri::command]
+pub async fn send_sample(core: State<'_, Core>, request: SampleRequest) -> Reply<SampleSent> {
+    Ok(api(&core)?.send_sample(request).await?)
+}

@@ -103,6 +103,9 @@ pub fn typescript() -> String {
         Format,
         ExportQuery,
         ImportReport,
+        SampleRequest,
+        SampleSent,
+        SampleEvent,
     );
     out
 }

@@ -30,7 +30,7 @@ use utoipa_axum::routes;
 use super::auth::{Auth, COOKIE_PREFIX};
 use super::{
     Api, CoreStatus, Draft, ExportQuery, ImportReport, ImportSource, Info, InspectionReport, ListQuery, LiveEvent,
-    Moved, ProviderInfo, ReplayTarget, SignInLink, TargetChoice,
+    Moved, ProviderInfo, ReplayTarget, SampleEvent, SampleRequest, SampleSent, SignInLink, TargetChoice,
 };
 use crate::error::{Error, ErrorBody};
 use crate::forward::QueueReport;
@@ -99,6 +99,7 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(bulk, cancel_bulk))
         .routes(routes!(export_deliveries))
         .routes(routes!(import_file))
+        .routes(routes!(samples_list, send_sample))
         .routes(routes!(queue))
         .routes(routes!(pause_target))
         .routes(routes!(resume_target))
@@ -573,6 +574,21 @@ impl std::io::Write for ChannelWriter {
         // The client went away: stop writing.
         self.tx.blocking_send(chunk).map_err(|_| std::io::Error::from(std::io::ErrorKind::BrokenPipe))
     }
+}
+
+/// The sample events `POST /api/samples` can send.
+#[utoipa::path(get, path = "/api/samples", tag = "samples", responses((status = 200, body = Vec<SampleEvent>)))]
+async fn samples_list() -> Json<Vec<SampleEvent>> {
+    Json(super::sample_events(None))
+}
+
+/// Sends a realistic sample event, signed as the provider signs it, to this
+/// instance's capture port, verified with the provider's endpoint (set up at
+/// `/<provider>` when there is none).
+#[utoipa::path(post, path = "/api/samples", tag = "samples", request_body = SampleRequest,
+    responses((status = 200, body = SampleSent), (status = 400, body = ErrorBody)))]
+async fn send_sample(State(s): State<AppState>, Body(r): Body<SampleRequest>) -> Reply<SampleSent> {
+    Ok(Json(s.api.send_sample(r).await?))
 }
 
 /// Forwarding per target: counts per state (queued, retrying, delivered,

@@ -9,6 +9,7 @@ mod forward;
 pub mod generated;
 mod http;
 mod replay;
+mod samples;
 mod ui;
 
 use futures_util::Stream;
@@ -19,6 +20,7 @@ use utoipa::{IntoParams, ToSchema};
 pub use events::{COALESCE, LiveEvent};
 pub use export::{EXPORT_LIMIT, ExportQuery, ImportReport, ImportSource};
 pub use forward::{Moved, TargetChoice};
+pub use samples::{SampleEvent, SampleRequest, SampleSent, sample_events, send_sample};
 pub use http::{ApiServer, openapi, router, serve_api};
 pub use replay::{Draft, ReplayTarget};
 

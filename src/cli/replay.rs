@@ -350,23 +350,6 @@ impl Instance {
 }
 
 impl Instance {
-    /// Sends `body` (JSON) with PUT to a route that answers 204.
-    pub(crate) async fn put_no_content(&self, path: &str, body: &impl serde::Serialize) -> Result<()> {
-        let response = self
-            .client
-            .put(format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-            .json(body)
-            .send()
-            .await
-            .map_err(|e| failed(&self.base, e))?;
-        if !response.status().is_success() {
-            let body: ErrorBody = response.json().await.map_err(|e| failed(&self.base, e))?;
-            return Err(Error::Remote(body));
-        }
-        Ok(())
-    }
-
     /// Posts raw bytes (a file to import) and reads the JSON answer.
     pub(crate) async fn post_bytes<T: serde::de::DeserializeOwned>(&self, path: &str, body: Vec<u8>) -> Result<T> {
         let response = self

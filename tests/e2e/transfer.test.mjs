@@ -101,6 +101,14 @@ describe('export and import', () => {
     const full = await api(`/api/deliveries/${imported.id}`);
     assert.equal(full.source, 'har');
     assert.deepEqual(full.headers[0], { name: 'Host', value: 'shop.example.test' });
+    // Send a signed sample: its endpoint is set up, and it shows verified.
+    await page.getByTestId('transfer-open').click();
+    const transfer = page.getByTestId('transfer');
+    await transfer.getByLabel('Sample provider').selectOption('github');
+    await transfer.getByTestId('send-sample-button').click();
+    await transfer.getByTestId('sample-note').filter({ hasText: 'push: 200' }).waitFor();
+    await page.locator('[data-testid="list"] .row', { hasText: '/github' }).locator('[data-verdict="valid"]').waitFor();
+    await page.getByTestId('transfer-open').click();
     if (process.env.HOOKSCOPE_SCREENSHOTS) {
       await page.getByTestId('transfer-open').click();
       await page.waitForTimeout(300);

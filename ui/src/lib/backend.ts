@@ -24,6 +24,9 @@ import type {
   LiveEvent,
   Moved,
   Page,
+  SampleEvent,
+  SampleRequest,
+  SampleSent,
   QueueReport,
   ProviderInfo,
   SignInLink,
@@ -84,6 +87,10 @@ export interface Backend {
   exportFile(query: ExportQuery): Promise<Blob>;
   /** Imports a HAR, raw request, cURL line or Hookscope JSON. */
   importFile(file: Blob): Promise<ImportReport>;
+  /** The sample events "Send a sample" offers. */
+  samples(): Promise<SampleEvent[]>;
+  /** Sends a signed sample event to this instance (its endpoint set up when missing). */
+  sendSample(request: SampleRequest): Promise<SampleSent>;
   /** Forwarding per target: counts per state, up/down/paused. */
   queue(): Promise<QueueReport>;
   /** Holds (or releases) everything for a target. */
@@ -282,6 +289,14 @@ class BrowserBackend implements Backend {
     return this.json('/api/imports', { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: file });
   }
 
+  samples(): Promise<SampleEvent[]> {
+    return this.json('/api/samples');
+  }
+
+  sendSample(request: SampleRequest): Promise<SampleSent> {
+    return this.json('/api/samples', jsonBody('POST', request));
+  }
+
   queue(): Promise<QueueReport> {
     return this.json('/api/forward');
   }
@@ -478,6 +493,14 @@ class DesktopBackend implements Backend {
   async importFile(file: Blob): Promise<ImportReport> {
     const bytes = Array.from(new Uint8Array(await file.arrayBuffer()));
     return this.call('import_bytes', { bytes });
+  }
+
+  samples(): Promise<SampleEvent[]> {
+    return this.call('samples');
+  }
+
+  sendSample(request: SampleRequest): Promise<SampleSent> {
+    return this.call('send_sample', { request });
   }
 
   queue(): Promise<QueueReport> {

@@ -732,3 +732,39 @@ format: string, count: number,
  * The new deliveries' ids, in file order.
  */
 ids: Array<string>, };
+
+export type SampleRequest = { provider: Provider, 
+/**
+ * Default: the provider's first (see `GET /api/samples`).
+ */
+event?: string, };
+
+/**
+ * What was sent and what came back.
+ */
+export type SampleSent = { provider: string, event: string, url: string, 
+/**
+ * The target's status; null when it gave none (see `error`).
+ */
+status: number | null, error: string | null, 
+/**
+ * What the target answered (Hookscope's ack carries the delivery's id).
+ */
+response: string, 
+/**
+ * The stored delivery, when the sample went to this instance.
+ */
+delivery: string | null, 
+/**
+ * The secret (for Discord the public key; for PayPal the webhook id) to verify with.
+ */
+verify_with: string, 
+/**
+ * The endpoint prefix set up for it, when there was none.
+ */
+endpoint_created: string | null, };
+
+/**
+ * An event `trigger` can send.
+ */
+export type SampleEvent = { provider: string, name: string, description: string, };
