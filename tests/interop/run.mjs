@@ -14,6 +14,7 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import path from "node:path";
 import { replayChecks } from "./replay.mjs";
+import { sampleChecks } from "./samples.mjs";
 
 const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -169,6 +170,9 @@ for (const [provider, mod, prefix] of [["standard-webhooks", "standardwebhooks",
 // Replay: a running `hookscope serve` re-signs an edited delivery for a
 // local server verifying with each SDK.
 await replayChecks(BIN, check);
+
+// Sample events from `hookscope trigger`, checked by the SDKs.
+await sampleChecks(BIN, check);
 
 // Slack, through the Python SDK
 {
