@@ -3,7 +3,7 @@
 
 import type { Backend } from './backend';
 import { type Filters, isFiltered, loadFilters, matches, saveFilters, toQuery } from './filters';
-import type { BulkProgress, CoreStatus, LiveEvent, Info, Stats, DeliverySummary } from './generated/types';
+import type { BulkProgress, CoreStatus, LiveEvent, Info, Stats, DeliverySummary, ForwardBadge } from './generated/types';
 import { withInspection } from './signature';
 import { withForward } from './forward';
 
@@ -49,6 +49,12 @@ export class Deliveries {
   /** Arrived during a reload under a full-text search, which only the store can decide. */
   private heldUndecided = 0;
   private statsTimer: ReturnType<typeof setTimeout> | null = null;
+  /**
+   * The newest forward states seen, by id: an update can arrive before the
+   * row it is for (forwarding is quicker than the coalesced deliveries
+   * batch, whose rows were read before the state was written).
+   */
+  private forwardSeen = new Map<string, ForwardBadge>();
 
   constructor(private backend: Backend) {}
 
@@ -96,6 +102,7 @@ export class Deliveries {
     try {
       const page = await this.backend.list({ ...toQuery(this.filters), limit: PAGE_SIZE });
       if (generation !== this.generation) return;
+      page.items = this.withSeenForward(page.items);
       const listed = new Set(page.items.map((s) => s.id));
       const held = (this.heldForReload ?? []).filter((s) => !listed.has(s.id));
       this.heldForReload = null;
@@ -157,6 +164,14 @@ export class Deliveries {
       return;
     }
     if (batch.type === 'forward') {
+      for (const u of batch.items) {
+        this.forwardSeen.delete(u.id);
+        this.forwardSeen.set(u.id, u.forward);
+      }
+      for (const id of this.forwardSeen.keys()) {
+        if (this.forwardSeen.size <= 2000) break;
+        this.forwardSeen.delete(id);
+      }
       this.items = withForward(this.items, batch.items);
       this.pending = withForward(this.pending, batch.items);
       if (this.heldForReload) this.heldForReload = withForward(this.heldForReload, batch.items);
@@ -170,6 +185,7 @@ export class Deliveries {
       return;
     }
     this.scheduleStats();
+    batch = { ...batch, items: this.withSeenForward(batch.items) };
     if (this.heldForReload) {
       this.holdForReload(batch);
       return;
@@ -207,6 +223,15 @@ export class Deliveries {
       if (this.atTop) void this.reload();
       else this.searchAgainSoon(generation);
     }, 1000);
+  }
+
+  /** Rows without a forward state, given the newest one seen for them. */
+  private withSeenForward(rows: DeliverySummary[]): DeliverySummary[] {
+    if (this.forwardSeen.size === 0) return rows;
+    return rows.map((s) => {
+      const seen = s.forward ? undefined : this.forwardSeen.get(s.id);
+      return seen ? { ...s, forward: seen } : s;
+    });
   }
 
   /** Keeps a batch that came during a reload, to be merged with the page when it lands. */
