@@ -20,9 +20,9 @@ use utoipa::{IntoParams, ToSchema};
 pub use events::{COALESCE, LiveEvent};
 pub use export::{EXPORT_LIMIT, ExportQuery, ImportReport, ImportSource};
 pub use forward::{Moved, TargetChoice};
-pub use samples::{SampleEvent, SampleRequest, SampleSent, sample_events, send_sample};
 pub use http::{ApiServer, openapi, router, serve_api};
 pub use replay::{Draft, ReplayTarget};
+pub use samples::{SampleEvent, SampleRequest, SampleSent, sample_events, send_sample};
 
 use crate::error::{Error, Result};
 use crate::inspect::{self, Inspection};
