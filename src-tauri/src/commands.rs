@@ -5,7 +5,7 @@
 use hookscope::DeliveryReply;
 use hookscope::api::{
     CoreStatus, Draft, ExportQuery, ImportReport, ImportSource, Info, InspectionReport, ListQuery, Moved, ProviderInfo,
-    ReplayTarget, SignInLink,
+    ReplayTarget, SampleEvent, SampleRequest, SampleSent, SignInLink,
 };
 use hookscope::error::ErrorBody;
 use hookscope::export::Format;
