@@ -137,6 +137,17 @@ enum Command {
         #[arg(long, env = "HOOKSCOPE_DB")]
         db: Option<PathBuf>,
     },
+    /// The tunnels that point at the capture address, with their public URLs (exit 1 when none).
+    Tunnel {
+        /// The capture listener's address.
+        #[arg(long, default_value = "127.0.0.1:8787")]
+        capture: SocketAddr,
+        /// A running ngrok agent's API (default: 127.0.0.1:4040, then 4041…4045).
+        #[arg(long, value_name = "URL")]
+        ngrok_api: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// The forwarding queue: counts per target and state (queued, retrying, delivered, failed, dead).
     Queue {
         #[arg(long, env = "HOOKSCOPE_DB")]
@@ -367,6 +378,9 @@ fn main() -> ExitCode {
                 })
             }
         }
+        Command::Tunnel { capture, ngrok_api, json } => runtime().and_then(|rt| {
+            rt.block_on(cli::tunnel::tunnel(capture, ngrok_api.as_deref(), json, &mut std::io::stdout().lock()))
+        }),
         Command::Queue { db, json } => runtime().and_then(|rt| {
             rt.block_on(cli::queue::queue(&db.unwrap_or_else(default_db_path), json, &mut std::io::stdout().lock()))
         }),

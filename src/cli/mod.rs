@@ -8,6 +8,7 @@ pub mod replay;
 pub mod serve;
 pub mod signature;
 pub mod trigger;
+pub mod tunnel;
 
 use std::io::{self, Write};
 use std::path::Path;
@@ -19,7 +20,6 @@ use crate::error::{Error, Result};
 use crate::model::endpoint_for;
 use crate::model::{Delivery, DeliveryId};
 use crate::store::{self, ListFilter};
-use crate::tunnel;
 
 /// `hookscope list`: the newest `limit` deliveries, newest first, read a page
 /// at a time (the store caps a page) and printed as they come; `json` prints
@@ -81,13 +81,14 @@ pub fn show(db: &Path, id: &str, format: ShowFormat, out: &mut dyn Write) -> Res
 
 /// A stored delivery as `hookscope verify --delivery` needs it. The URL is the
 /// one the sender addressed, decided as the UI's inspection decides it
-/// ([`tunnel::public_url`]); `--url` can still replace it.
+/// ([`crate::tunnel::public_url`]); `--url` can still replace it.
 pub fn stored_request(db: &Path, id: &str) -> Result<StoredRequest> {
     let id: DeliveryId = id.parse()?;
     let readers = store::open_read_only(db)?;
     let Delivery { head: d, body, .. } = readers.with(|c| store::get_delivery(c, id))?;
     let configured = readers.with(|c| configured_public_url(c, &d.summary.method, &d.summary.path))?;
-    let (url, _) = tunnel::public_url(&d.headers, &d.summary.path, d.summary.query.as_deref(), configured.as_deref());
+    let (url, _) =
+        crate::tunnel::public_url(&d.headers, &d.summary.path, d.summary.query.as_deref(), configured.as_deref());
     Ok(StoredRequest {
         url,
         method: d.summary.method,

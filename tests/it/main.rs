@@ -13,3 +13,4 @@ mod router;
 mod signature;
 mod store;
 mod support;
+mod tunnel;
