@@ -53,6 +53,7 @@ fn delivery(n: usize) -> NewDelivery {
         duration_us: 40,
         response: Response::Ack { status: 200 },
         source: None,
+        tls: false,
     }
 }
 

@@ -39,6 +39,17 @@ pub struct ServeConfig {
     /// How long a control API client may take to send a request head.
     pub api_header_timeout: std::time::Duration,
     pub forward: ForwardConfig,
+    /// `--https ADDR`: a TLS capture listener beside the plain one.
+    pub https: Option<HttpsConfig>,
+}
+
+#[derive(Debug, Clone)]
+pub struct HttpsConfig {
+    pub addr: SocketAddr,
+    /// The user's certificate and key (both or neither); else one is made
+    /// in the data folder's `tls/` on first use.
+    pub cert: Option<PathBuf>,
+    pub key: Option<PathBuf>,
 }
 
 impl ServeConfig {
@@ -51,6 +62,7 @@ impl ServeConfig {
             token_path: home_dir().join("token"),
             api_header_timeout: std::time::Duration::from_secs(10),
             forward: ForwardConfig::default(),
+            https: None,
         }
     }
 }
@@ -61,6 +73,8 @@ pub struct Running {
     pub capture: CaptureServer,
     pub api_server: ApiServer,
     pub forwarder: Forwarder,
+    /// The HTTPS capture listener, when asked for.
+    pub https: Option<CaptureServer>,
     _instance: Option<Instance>,
 }
 
@@ -163,6 +177,9 @@ impl Running {
 
     pub async fn shutdown(self) {
         self.capture.shutdown().await;
+        if let Some(https) = self.https {
+            https.shutdown().await;
+        }
         self.api_server.shutdown().await;
         // Last: what it sent meanwhile is recorded before the store closes.
         self.forwarder.shutdown().await;
@@ -189,6 +206,22 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
     let store = Store::open(config.store.clone())?;
     let forwarder = Forwarder::start(store.clone(), config.forward.clone())?;
     let capture = capture::listen(store.clone(), config.capture.clone(), Some(forwarder.clone())).await?;
+    let (https, tls) = match &config.https {
+        Some(h) => {
+            let home = config.token_path.parent().map(Path::to_owned).unwrap_or_else(home_dir);
+            let tls = capture::tls::load_or_create(&home, h.cert.as_deref(), h.key.as_deref())?;
+            let server = capture::listen_tls(
+                store.clone(),
+                config.capture.clone(),
+                Some(forwarder.clone()),
+                h.addr,
+                tls.acceptor.clone(),
+            )
+            .await?;
+            (Some(server), Some(tls))
+        }
+        None => (None, None),
+    };
     let listener = tokio::net::TcpListener::bind(config.api_addr)
         .await
         .map_err(|source| Error::Bind { addr: config.api_addr.to_string(), source })?;
@@ -199,11 +232,14 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
         public_url: None,
         database: config.store.path.display().to_string(),
         api_url: Some(format!("http://{api_addr}")),
+        https_url: https.as_ref().map(|h| format!("https://localhost:{}", h.local_addr().port())),
+        tls_fingerprint: tls.as_ref().map(|t| t.fingerprint.clone()),
+        tls_certificate: tls.as_ref().map(|t| t.cert_path.display().to_string()),
     };
     let auth = Arc::new(Auth::new(token, api_addr, &config.extra_origins));
     let api = Api::new(store, info.clone()).with_auth(auth.clone()).with_forwarder(forwarder.clone());
     let api_server = serve_api(listener, crate::api::router(api.clone(), auth.clone()), config.api_header_timeout)?;
     let instance = Instance::record(&instance_path(&config.store.path), &info);
     tracing::info!(capture = %info.capture_url, api = ?info.api_url, db = %info.database, "started");
-    Ok(Running { api, auth, capture, api_server, forwarder, _instance: instance })
+    Ok(Running { api, auth, capture, api_server, forwarder, https, _instance: instance })
 }

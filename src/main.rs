@@ -196,6 +196,14 @@ struct ServeArgs {
     /// Passthrough rules: seconds the sender waits for the target before a 504.
     #[arg(long, default_value_t = 10.0, value_name = "SECS")]
     passthrough_timeout: f64,
+    /// Also capture over HTTPS here (rustls; a self-signed certificate for localhost is made on
+    /// first use in the data folder's tls/, or give --tls-cert and --tls-key).
+    #[arg(long, value_name = "ADDR")]
+    https: Option<SocketAddr>,
+    #[arg(long, value_name = "PEM", requires = "https")]
+    tls_cert: Option<PathBuf>,
+    #[arg(long, value_name = "PEM", requires = "https")]
+    tls_key: Option<PathBuf>,
     /// A forward not delivered this long after arriving is given up (dead): 90s, 30m, 24h.
     #[arg(long, default_value = "24h", value_parser = parse_duration, value_name = "DURATION")]
     forward_give_up: Duration,
@@ -452,6 +460,7 @@ fn serve(args: ServeArgs) -> hookscope::Result<()> {
     }
     config.capture.passthrough_timeout = Duration::from_secs_f64(args.passthrough_timeout);
     config.forward.give_up = args.forward_give_up;
+    config.https = args.https.map(|addr| hookscope::app::HttpsConfig { addr, cert: args.tls_cert, key: args.tls_key });
     runtime()?.block_on(cli::serve::serve(config, &mut std::io::stdout()))
 }
 

@@ -39,6 +39,14 @@ pub struct Info {
     pub database: String,
     /// The control API of this running instance (`http://127.0.0.1:PORT`).
     pub api_url: Option<String>,
+    /// The HTTPS capture listener (`serve --https`), its certificate's
+    /// SHA-256 fingerprint and file.
+    #[serde(default)]
+    pub https_url: Option<String>,
+    #[serde(default)]
+    pub tls_fingerprint: Option<String>,
+    #[serde(default)]
+    pub tls_certificate: Option<String>,
 }
 
 /// Query parameters of a listing, as the API and the UI send them.

@@ -93,6 +93,7 @@ pub(super) async fn capture(State(state): State<Arc<CaptureState>>, req: Request
     let _busy = state.forwarding.as_ref().map(|f| f.busy());
     let received_at_us = now_us();
     let remote_addr = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.to_string());
+    let tls = req.extensions().get::<super::OverTls>().is_some();
     let tap = req.extensions().get::<SharedTap>().cloned();
     let (parts, mut incoming) = req.into_parts();
     let target = request_target(&parts.uri);
@@ -173,6 +174,7 @@ pub(super) async fn capture(State(state): State<Arc<CaptureState>>, req: Request
         truncated,
         duration_us: started.elapsed().as_micros() as i64,
         source: None,
+        tls,
         response: match &planned {
             None => match &answer {
                 Answer::Custom(c) => model::Response::Other {

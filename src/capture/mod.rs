@@ -6,6 +6,7 @@
 pub mod fuzz;
 mod handler;
 mod tap;
+pub mod tls;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -99,14 +100,46 @@ pub type CaptureServer = ServerHandle;
 /// Binds the capture listener and starts serving; `forwarding` answers as
 /// the endpoints' rules say (without it, every delivery gets the ack).
 pub async fn listen(store: Store, config: CaptureConfig, forwarding: Option<Forwarder>) -> Result<CaptureServer> {
-    let listener =
-        TcpListener::bind(config.addr).await.map_err(|source| Error::Bind { addr: config.addr.to_string(), source })?;
-    let local_addr = listener.local_addr().map_err(|e| Error::io("reading the capture address", e))?;
-    let app = router(store, config.clone(), forwarding);
-    Ok(ServerHandle::spawn(local_addr, |stopped| accept_loop(listener, app, config, stopped)))
+    let addr = config.addr;
+    listen_on(store, config, forwarding, addr, None).await
 }
 
-async fn accept_loop(listener: TcpListener, app: Router, config: CaptureConfig, mut stopped: watch::Receiver<bool>) {
+/// The HTTPS capture listener on `addr`, beside the plain one: the same
+/// service behind a TLS handshake (which must finish within the header timeout).
+pub async fn listen_tls(
+    store: Store,
+    config: CaptureConfig,
+    forwarding: Option<Forwarder>,
+    addr: SocketAddr,
+    tls: tokio_rustls::TlsAcceptor,
+) -> Result<CaptureServer> {
+    listen_on(store, config, forwarding, addr, Some(tls)).await
+}
+
+async fn listen_on(
+    store: Store,
+    config: CaptureConfig,
+    forwarding: Option<Forwarder>,
+    addr: SocketAddr,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+) -> Result<CaptureServer> {
+    let listener = TcpListener::bind(addr).await.map_err(|source| Error::Bind { addr: addr.to_string(), source })?;
+    let local_addr = listener.local_addr().map_err(|e| Error::io("reading the capture address", e))?;
+    let app = router(store, config.clone(), forwarding);
+    Ok(ServerHandle::spawn(local_addr, |stopped| accept_loop(listener, app, config, tls, stopped)))
+}
+
+/// Marks a request that came over TLS (the HTTPS listener).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct OverTls;
+
+async fn accept_loop(
+    listener: TcpListener,
+    app: Router,
+    config: CaptureConfig,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    mut stopped: watch::Receiver<bool>,
+) {
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(config.header_timeout)
@@ -127,21 +160,45 @@ async fn accept_loop(listener: TcpListener, app: Router, config: CaptureConfig, 
             tokio::spawn(turn_away(stream));
             continue;
         };
-        let tap = tap::SharedTap::default();
-        let io = TokioIo::new(tap::TapIo::new(stream, tap.clone()));
-        let app = app.clone();
-        let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
-            req.extensions_mut().insert(ConnectInfo(remote));
-            req.extensions_mut().insert(tap.clone());
-            app.clone().oneshot(req)
-        });
-        let conn = http.serve_connection(io, service);
+        let (app, http, tls) = (app.clone(), http.clone(), tls.clone());
+        let handshake_deadline = config.header_timeout;
         tokio::spawn(async move {
-            // A client that goes away mid-request is not an error worth a log line.
-            let _ = conn.await;
+            match tls {
+                None => serve_connection(stream, remote, false, app, http).await,
+                // A client that never finishes the handshake is cut off like a slow head.
+                Some(acceptor) => {
+                    if let Ok(Ok(tls_stream)) = tokio::time::timeout(handshake_deadline, acceptor.accept(stream)).await
+                    {
+                        serve_connection(tls_stream, remote, true, app, http).await;
+                    }
+                }
+            }
             drop(slot);
         });
     }
+}
+
+async fn serve_connection<S>(
+    stream: S,
+    remote: SocketAddr,
+    over_tls: bool,
+    app: Router,
+    http: hyper::server::conn::http1::Builder,
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let tap = tap::SharedTap::default();
+    let io = TokioIo::new(tap::TapIo::new(stream, tap.clone()));
+    let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
+        req.extensions_mut().insert(ConnectInfo(remote));
+        req.extensions_mut().insert(tap.clone());
+        if over_tls {
+            req.extensions_mut().insert(OverTls);
+        }
+        app.clone().oneshot(req)
+    });
+    // A client that goes away mid-request is not an error worth a log line.
+    let _ = http.serve_connection(io, service).await;
 }
 
 /// Answers a connection over the cap with a `503` and closes it, without

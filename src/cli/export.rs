@@ -67,6 +67,9 @@ pub async fn import(db: &Path, file: &str) -> Result<ImportReport> {
         public_url: None,
         database: db.display().to_string(),
         api_url: None,
+        https_url: None,
+        tls_fingerprint: None,
+        tls_certificate: None,
     };
     let report = Api::new(store.clone(), info).import(source).await;
     store.flush().await?;

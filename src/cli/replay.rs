@@ -309,6 +309,9 @@ fn cli_info(db: &Path) -> Info {
         public_url: None,
         database: db.display().to_string(),
         api_url: None,
+        https_url: None,
+        tls_fingerprint: None,
+        tls_certificate: None,
     }
 }
 

@@ -24,12 +24,19 @@ pub async fn serve(config: ServeConfig, out: &mut dyn Write) -> Result<()> {
          Sign in   {login}   (opens the UI signed in; works once)\n\
          Token     {token}   (Authorization: Bearer <token>)\n\
          Database  {db}\n\
-         {forward}\
+         {https}{forward}\
          Try       curl -X POST {capture}/hello -H 'content-type: application/json' -d '{{\"hello\":\"world\"}}'\n",
         version = env!("CARGO_PKG_VERSION"),
         api = running.api_url(),
         token = running.auth.token(),
         db = config.store.path.display(),
+        https = match (&running.api.info().https_url, &running.api.info().tls_fingerprint) {
+            (Some(url), Some(fp)) => format!(
+                "HTTPS     {url}   certificate SHA-256 {fp}\n          {}\n",
+                running.api.info().tls_certificate.unwrap_or_default()
+            ),
+            _ => String::new(),
+        },
         forward = match &config.forward.default_target {
             Some(to) => format!("Forward   {to}   (every delivery, through a durable queue; `hookscope queue`)\n"),
             None => String::new(),

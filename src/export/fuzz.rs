@@ -40,6 +40,7 @@ pub fn fuzz_import(data: &[u8]) {
                 headers: decode_headers(&d.headers),
                 response: SentResponse { status: 200, headers: Vec::new(), body: String::new() },
                 source: None,
+                tls: false,
             },
             body: Base64(d.body.clone()),
             body_text: None,

@@ -449,6 +449,7 @@ fn delivery(p: Parts) -> NewDelivery {
         duration_us: p.duration_us,
         response: p.response,
         source: Some(p.source.to_owned()),
+        tls: false,
     }
 }
 

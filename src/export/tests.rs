@@ -37,6 +37,7 @@ pub(super) fn delivery(
                 body: "{}".into(),
             },
             source: None,
+            tls: false,
         },
         body: Base64(body.to_vec()),
         body_text: None,

@@ -111,6 +111,8 @@ pub struct NewDelivery {
     pub response: Response,
     /// Not captured but imported: from what (`har`, `raw`, `curl`, `json`).
     pub source: Option<String>,
+    /// Came in on the HTTPS capture listener.
+    pub tls: bool,
 }
 
 /// The answer Hookscope gave (or will give once the delivery is committed).
@@ -191,6 +193,8 @@ pub struct DeliveryHead {
     pub response: SentResponse,
     /// Set on imported deliveries: the kind of file they came from.
     pub source: Option<String>,
+    /// It came in over TLS (the HTTPS capture listener).
+    pub tls: bool,
 }
 
 /// What `GET /api/deliveries/{id}` answers: with the body unless asked not to.

@@ -27,6 +27,7 @@ fn delivery(method: &str, headers: &[(&str, &str)], body: &[u8]) -> Delivery {
             headers: headers.iter().map(|(n, v)| Header::new(*n, *v)).collect(),
             response: SentResponse { status: 200, headers: vec![], body: String::new() },
             source: None,
+            tls: false,
         },
         body: Base64(body.to_vec()),
         body_text: None,

@@ -18,6 +18,7 @@ use crate::model::{
 
 pub const FLAG_TRUNCATED: i64 = 1;
 pub const FLAG_PINNED: i64 = 2;
+pub const FLAG_TLS: i64 = 4;
 
 pub const MAX_PAGE: u32 = 1000;
 /// A search that could not reach the newest deliveries counts them up to this.
@@ -46,7 +47,7 @@ pub fn insert_delivery(insert: &mut Statement, seq: i64, d: &NewDelivery) -> rus
         d.response.status(),
         d.body_size as i64,
         d.content_type,
-        if d.truncated { FLAG_TRUNCATED } else { 0 },
+        (if d.truncated { FLAG_TRUNCATED } else { 0 }) | (if d.tls { FLAG_TLS } else { 0 }),
         d.http_version,
         d.remote_addr,
         d.duration_us,
@@ -366,6 +367,7 @@ pub fn get_head(conn: &Connection, id: DeliveryId) -> Result<DeliveryHead> {
                 headers: decode_headers(r.get_ref(w + 5)?.as_blob()?),
                 response,
                 source: r.get(w + 6)?,
+                tls: r.get::<_, i64>(8)? & FLAG_TLS != 0,
                 summary,
             })
         })
@@ -423,6 +425,7 @@ pub fn get_for_replay(conn: &Connection, id: DeliveryId) -> Result<Delivery> {
                 headers: decode_headers(r.get_ref(w + 3)?.as_blob()?),
                 response,
                 source: None,
+                tls: r.get::<_, i64>(8)? & FLAG_TLS != 0,
                 summary,
             },
             body: Base64(r.get(w + 4)?),

@@ -146,6 +146,7 @@ pub fn new_delivery(path: &str, headers: &[u8], body: &[u8], content_type: &str)
         duration_us: 5,
         response: hookscope::model::Response::Ack { status: 200 },
         source: None,
+        tls: false,
     }
 }
 

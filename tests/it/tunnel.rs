@@ -61,3 +61,77 @@ async fn the_tunnel_for_the_capture_port_is_found_and_followed() {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("no tunnel points at 127.0.0.1:18999"), "{stderr}");
 }
+
+/// `serve --https`: a certificate made on first use (key 0600) and reused,
+/// a delivery over TLS that `curl --cacert` trusts and that records TLS.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn https_capture_with_a_certificate_made_on_first_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("tls.db");
+    let info = |db: &std::path::Path, home: &std::path::Path| -> Value {
+        let record: Value =
+            serde_json::from_str(&std::fs::read_to_string(hookscope::app::instance_path(db)).unwrap()).unwrap();
+        let token = std::fs::read_to_string(home.join("token")).unwrap();
+        let out = std::process::Command::new("curl")
+            .args(["-sS", "-H", &format!("Authorization: Bearer {}", token.trim())])
+            .arg(format!("{}/api/info", record["api_url"].as_str().unwrap()))
+            .output()
+            .unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let (child, _) = crate::support::spawn_serve(&db, dir.path(), &["--https", "127.0.0.1:0"]);
+    let mut child = KillOnDrop(child);
+    let first = info(&db, dir.path());
+    let https = first["https_url"].as_str().unwrap().to_owned();
+    let cert = dir.path().join("tls/cert.pem");
+    assert_eq!(first["tls_certificate"], cert.display().to_string());
+    let fingerprint = first["tls_fingerprint"].as_str().unwrap().to_owned();
+    assert_eq!(fingerprint.len(), 32 * 3 - 1, "SHA-256 as AB:CD:…: {fingerprint}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(dir.path().join("tls/key.pem")).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "the key is private");
+    }
+
+    let untrusted = run_curl(&["-sS", "-d", "x", &format!("{https}/secure")]);
+    assert!(!untrusted.status.success(), "a self-signed certificate is not trusted without --cacert");
+    let out = run_curl(&[
+        "-sS",
+        "--cacert",
+        cert.to_str().unwrap(),
+        "-d",
+        "{\"over\":\"tls\"}",
+        &format!("{https}/secure?x=1"),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let ack: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let id = ack["id"].as_str().unwrap();
+    let shown = std::process::Command::new(env!("CARGO_BIN_EXE_hookscope"))
+        .args(["show", id, "--json", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    let d: Value = serde_json::from_slice(&shown.stdout).unwrap();
+    assert_eq!((d["path"].as_str(), d["tls"].as_bool()), (Some("/secure"), Some(true)), "{d}");
+    child.0.kill().unwrap();
+    child.0.wait().unwrap();
+
+    // Restarted: the same certificate.
+    let (child, _) = crate::support::spawn_serve(&db, dir.path(), &["--https", "127.0.0.1:0"]);
+    let _child = KillOnDrop(child);
+    assert_eq!(info(&db, dir.path())["tls_fingerprint"], fingerprint.as_str(), "reused, not made again");
+}
+
+fn run_curl(args: &[&str]) -> std::process::Output {
+    std::process::Command::new("curl").args(args).output().unwrap()
+}
+
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}

@@ -30,6 +30,7 @@ function delivery(over: Partial<DeliveryHead> = {}): DeliveryHead {
     ],
     response: { status: 200, headers: [], body: '' },
     source: null,
+    tls: false,
     ...over,
   };
 }

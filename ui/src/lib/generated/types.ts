@@ -43,7 +43,11 @@ headers: Array<Header>, response: SentResponse,
 /**
  * Set on imported deliveries: the kind of file they came from.
  */
-source: string | null, id: string, received_at_us: number, method: string, path: string, query: string | null, status: number, body_size: number, content_type: string | null, truncated: boolean, pinned: boolean, 
+source: string | null, 
+/**
+ * It came in over TLS (the HTTPS capture listener).
+ */
+tls: boolean, id: string, received_at_us: number, method: string, path: string, query: string | null, status: number, body_size: number, content_type: string | null, truncated: boolean, pinned: boolean, 
 /**
  * Filled in moments after the ack by the store's inspection (inspect.rs).
  */
@@ -81,7 +85,11 @@ headers: Array<Header>, response: SentResponse,
 /**
  * Set on imported deliveries: the kind of file they came from.
  */
-source: string | null, id: string, received_at_us: number, method: string, path: string, query: string | null, status: number, body_size: number, content_type: string | null, truncated: boolean, pinned: boolean, 
+source: string | null, 
+/**
+ * It came in over TLS (the HTTPS capture listener).
+ */
+tls: boolean, id: string, received_at_us: number, method: string, path: string, query: string | null, status: number, body_size: number, content_type: string | null, truncated: boolean, pinned: boolean, 
 /**
  * Filled in moments after the ack by the store's inspection (inspect.rs).
  */
@@ -157,7 +165,12 @@ export type Info = { version: string, capture_url: string, public_url: string | 
 /**
  * The control API of this running instance (`http://127.0.0.1:PORT`).
  */
-api_url: string | null, };
+api_url: string | null, 
+/**
+ * The HTTPS capture listener (`serve --https`), its certificate's
+ * SHA-256 fingerprint and file.
+ */
+https_url: string | null, tls_fingerprint: string | null, tls_certificate: string | null, };
 
 /**
  * A one-time link that signs a browser in to this instance's UI.
