@@ -41,6 +41,9 @@ pub struct ServeConfig {
     pub forward: ForwardConfig,
     /// `--https ADDR`: a TLS capture listener beside the plain one.
     pub https: Option<HttpsConfig>,
+    /// The ngrok agent API to follow (default: 127.0.0.1:4040…4045), and how often.
+    pub ngrok_api: Option<String>,
+    pub tunnel_poll: std::time::Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -63,6 +66,8 @@ impl ServeConfig {
             api_header_timeout: std::time::Duration::from_secs(10),
             forward: ForwardConfig::default(),
             https: None,
+            ngrok_api: None,
+            tunnel_poll: std::time::Duration::from_secs(3),
         }
     }
 }
@@ -75,7 +80,17 @@ pub struct Running {
     pub forwarder: Forwarder,
     /// The HTTPS capture listener, when asked for.
     pub https: Option<CaptureServer>,
+    _tunnel_watch: AbortOnDrop,
     _instance: Option<Instance>,
+}
+
+/// A background task that ends with its owner.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// `<db>-instance.json` beside the database (for the default one, in the data
@@ -237,9 +252,13 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
         tls_certificate: tls.as_ref().map(|t| t.cert_path.display().to_string()),
     };
     let auth = Arc::new(Auth::new(token, api_addr, &config.extra_origins));
-    let api = Api::new(store, info.clone()).with_auth(auth.clone()).with_forwarder(forwarder.clone());
+    let (tunnel, tunnel_watch) =
+        crate::tunnel::watch(config.ngrok_api.clone(), capture.local_addr(), config.tunnel_poll);
+    let api =
+        Api::new(store, info.clone()).with_auth(auth.clone()).with_forwarder(forwarder.clone()).with_tunnel(tunnel);
     let api_server = serve_api(listener, crate::api::router(api.clone(), auth.clone()), config.api_header_timeout)?;
     let instance = Instance::record(&instance_path(&config.store.path), &info);
     tracing::info!(capture = %info.capture_url, api = ?info.api_url, db = %info.database, "started");
-    Ok(Running { api, auth, capture, api_server, forwarder, https, _instance: instance })
+    let tunnel_watch = AbortOnDrop(tunnel_watch);
+    Ok(Running { api, auth, capture, api_server, forwarder, https, _tunnel_watch: tunnel_watch, _instance: instance })
 }

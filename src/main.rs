@@ -204,6 +204,9 @@ struct ServeArgs {
     tls_cert: Option<PathBuf>,
     #[arg(long, value_name = "PEM", requires = "https")]
     tls_key: Option<PathBuf>,
+    /// The ngrok agent API to follow for the public URL (default: 127.0.0.1:4040, then 4041…4045).
+    #[arg(long, value_name = "URL")]
+    ngrok_api: Option<String>,
     /// A forward not delivered this long after arriving is given up (dead): 90s, 30m, 24h.
     #[arg(long, default_value = "24h", value_parser = parse_duration, value_name = "DURATION")]
     forward_give_up: Duration,
@@ -460,6 +463,7 @@ fn serve(args: ServeArgs) -> hookscope::Result<()> {
     }
     config.capture.passthrough_timeout = Duration::from_secs_f64(args.passthrough_timeout);
     config.forward.give_up = args.forward_give_up;
+    config.ngrok_api = args.ngrok_api;
     config.https = args.https.map(|addr| hookscope::app::HttpsConfig { addr, cert: args.tls_cert, key: args.tls_key });
     runtime()?.block_on(cli::serve::serve(config, &mut std::io::stdout()))
 }

@@ -236,3 +236,8 @@ pub fn samples() -> Vec<SampleEvent> {
 pub async fn send_sample(core: State<'_, Core>, request: SampleRequest) -> Reply<SampleSent> {
     Ok(api(&core)?.send_sample(request).await?)
 }
+
+#[tauri::command]
+pub fn tunnel(core: State<'_, Core>) -> Reply<hookscope::tunnel::TunnelStatus> {
+    Ok(api(&core)?.tunnel())
+}

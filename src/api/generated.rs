@@ -39,6 +39,7 @@ pub fn typescript() -> String {
     use crate::signature::generic::{GenericConfig, GenericTimestamp};
     use crate::signature::*;
     use crate::store::{Page, Stats};
+    use crate::tunnel::TunnelStatus;
     declare!(
         HeaderJson,
         ValueEncoding,
@@ -106,6 +107,7 @@ pub fn typescript() -> String {
         SampleRequest,
         SampleSent,
         SampleEvent,
+        TunnelStatus,
     );
     out
 }

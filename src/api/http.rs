@@ -100,6 +100,7 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(export_deliveries))
         .routes(routes!(import_file))
         .routes(routes!(samples_list, send_sample))
+        .routes(routes!(tunnel))
         .routes(routes!(queue))
         .routes(routes!(pause_target))
         .routes(routes!(resume_target))
@@ -574,6 +575,13 @@ impl std::io::Write for ChannelWriter {
         // The client went away: stop writing.
         self.tx.blocking_send(chunk).map_err(|_| std::io::Error::from(std::io::ErrorKind::BrokenPipe))
     }
+}
+
+/// The tunnel in front of the capture port (a running ngrok agent's, polled
+/// every few seconds): state, kind, public URL, and the URL before it changed.
+#[utoipa::path(get, path = "/api/tunnel", tag = "tunnels", responses((status = 200, body = crate::tunnel::TunnelStatus)))]
+async fn tunnel(State(s): State<AppState>) -> Json<crate::tunnel::TunnelStatus> {
+    Json(s.api.tunnel())
 }
 
 /// The sample events `POST /api/samples` can send.

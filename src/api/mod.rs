@@ -118,6 +118,7 @@ pub struct Api {
     outbound: crate::outbound::Outbound,
     jobs: std::sync::Arc<replay::Jobs>,
     forwarder: Option<crate::forward::Forwarder>,
+    tunnel: Option<crate::tunnel::Watched>,
 }
 
 impl Api {
@@ -129,6 +130,21 @@ impl Api {
             outbound: crate::outbound::Outbound::new(Default::default()),
             jobs: Default::default(),
             forwarder: None,
+            tunnel: None,
+        }
+    }
+
+    /// With the watcher of the tunnel in front of the capture port.
+    pub fn with_tunnel(mut self, tunnel: crate::tunnel::Watched) -> Self {
+        self.tunnel = Some(tunnel);
+        self
+    }
+
+    /// The tunnel in front of the capture port, as last seen.
+    pub fn tunnel(&self) -> crate::tunnel::TunnelStatus {
+        match &self.tunnel {
+            Some(t) => t.read().unwrap_or_else(|e| e.into_inner()).clone(),
+            None => crate::tunnel::TunnelStatus { state: "none".into(), ..Default::default() },
         }
     }
 
@@ -157,8 +173,13 @@ impl Api {
         &self.store
     }
 
+    /// Where things are, with the tunnel's public URL as last seen.
     pub fn info(&self) -> Info {
-        self.info.clone()
+        let mut info = self.info.clone();
+        if info.public_url.is_none() {
+            info.public_url = self.tunnel().public_url;
+        }
+        info
     }
 
     /// The live stream every adapter forwards: deliveries, analyzed,

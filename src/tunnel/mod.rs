@@ -4,6 +4,8 @@
 
 mod detect;
 mod public_url;
+mod watch;
 
 pub use detect::{DEFAULT_NGROK_API, Tunnel, bore_url, cloudflared_url, find_tunnels, ngrok_tunnels, points_at};
 pub use public_url::public_url;
+pub use watch::{TunnelStatus, Watched, watch};

@@ -135,3 +135,37 @@ impl Drop for KillOnDrop {
         let _ = self.0.wait();
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_follows_the_ngrok_tunnel_and_notices_a_new_url() {
+    let answer = Arc::new(Mutex::new(json!({"tunnels": []})));
+    let api = format!("http://{}", stand_in(answer.clone()).await);
+    let h = crate::support::Harness::start_with(move |c| {
+        c.ngrok_api = Some(api);
+        c.tunnel_poll = std::time::Duration::from_millis(50);
+    })
+    .await;
+    assert_eq!(h.api_get("/api/tunnel").await["state"], "none");
+    *answer.lock().unwrap() = tunnels("https://first.ngrok-free.app", h.capture.port());
+    let wait_for = |url: &'static str| {
+        let h = &h;
+        async move {
+            for _ in 0..100 {
+                let t = h.api_get("/api/tunnel").await;
+                if t["public_url"] == url {
+                    return t;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            panic!("the tunnel never showed {url}");
+        }
+    };
+    let t = wait_for("https://first.ngrok-free.app").await;
+    assert_eq!((t["state"].as_str(), t["kind"].as_str()), (Some("up"), Some("ngrok")));
+    assert!(t["previous_url"].is_null());
+    assert_eq!(h.api_get("/api/info").await["public_url"], "https://first.ngrok-free.app");
+    *answer.lock().unwrap() = tunnels("https://second.ngrok-free.app", h.capture.port());
+    let t = wait_for("https://second.ngrok-free.app").await;
+    assert_eq!(t["previous_url"], "https://first.ngrok-free.app", "the change is remembered, for the warning");
+    assert!(t["changed_at_us"].as_i64().unwrap() > 0);
+}

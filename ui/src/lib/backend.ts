@@ -31,6 +31,7 @@ import type {
   ProviderInfo,
   SignInLink,
   Stats,
+  TunnelStatus,
 } from './generated/types';
 
 /** Errors cross from either backend as `{code, message}` (`ErrorBody`). */
@@ -87,6 +88,8 @@ export interface Backend {
   exportFile(query: ExportQuery): Promise<Blob>;
   /** Imports a HAR, raw request, cURL line or Hookscope JSON. */
   importFile(file: Blob): Promise<ImportReport>;
+  /** The tunnel in front of the capture port, as last seen. */
+  tunnel(): Promise<TunnelStatus>;
   /** The sample events "Send a sample" offers. */
   samples(): Promise<SampleEvent[]>;
   /** Sends a signed sample event to this instance (its endpoint set up when missing). */
@@ -287,6 +290,10 @@ class BrowserBackend implements Backend {
 
   importFile(file: Blob): Promise<ImportReport> {
     return this.json('/api/imports', { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: file });
+  }
+
+  tunnel(): Promise<TunnelStatus> {
+    return this.json('/api/tunnel');
   }
 
   samples(): Promise<SampleEvent[]> {
@@ -493,6 +500,10 @@ class DesktopBackend implements Backend {
   async importFile(file: Blob): Promise<ImportReport> {
     const bytes = Array.from(new Uint8Array(await file.arrayBuffer()));
     return this.call('import_bytes', { bytes });
+  }
+
+  tunnel(): Promise<TunnelStatus> {
+    return this.call('tunnel');
   }
 
   samples(): Promise<SampleEvent[]> {

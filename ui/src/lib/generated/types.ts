@@ -781,3 +781,21 @@ endpoint_created: string | null, };
  * An event `trigger` can send.
  */
 export type SampleEvent = { provider: string, name: string, description: string, };
+
+/**
+ * The tunnel in front of the capture port, as last seen.
+ */
+export type TunnelStatus = { 
+/**
+ * `up` (a tunnel points at the capture port) or `none`.
+ */
+state: string, 
+/**
+ * `ngrok`, when one is up.
+ */
+kind: string | null, public_url: string | null, 
+/**
+ * The URL before the last change, and when it changed (µs since the
+ * epoch): the provider may still have the old one.
+ */
+previous_url: string | null, changed_at_us: number | null, };
