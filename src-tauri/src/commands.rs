@@ -204,27 +204,12 @@ pub async fn export_one(core: State<'_, Core>, id: String, format: Format) -> Re
 /// An export whole, as text (the window saves it as a file).
 #[tauri::command]
 pub async fn export_text(core: State<'_, Core>, query: ExportQuery) -> Reply<String> {
-    let buf = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    api(&core)?.export_to(query, SharedWriter(buf.clone())).await?;
-    let bytes = std::mem::take(&mut *buf.lock().unwrap_or_else(|e| e.into_inner()));
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+    Ok(String::from_utf8_lossy(&api(&core)?.export_bytes(query).await?).into_owned())
 }
 
 #[tauri::command]
 pub async fn import_bytes(core: State<'_, Core>, bytes: Vec<u8>) -> Reply<ImportReport> {
     Ok(api(&core)?.import(ImportSource::Bytes(bytes.into())).await?)
-}
-
-struct SharedWriter(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for SharedWriter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 #[tauri::command]

@@ -73,7 +73,8 @@ impl ImportSource {
 }
 
 impl ExportQuery {
-    fn ids(&self) -> Result<Vec<DeliveryId>> {
+    /// The `ids` given, parsed (a bad one is an error before anything is written).
+    pub(crate) fn ids(&self) -> Result<Vec<DeliveryId>> {
         self.ids
             .as_deref()
             .unwrap_or_default()
@@ -84,7 +85,8 @@ impl ExportQuery {
             .collect()
     }
 
-    fn filter(&self) -> Result<crate::store::ListFilter> {
+    /// The list's filters, as a listing reads them.
+    pub(crate) fn filter(&self) -> Result<crate::store::ListFilter> {
         ListQuery {
             method: self.method.clone(),
             path: self.path.clone(),
@@ -115,13 +117,18 @@ impl Api {
         .map_err(|e| Error::io("exporting", std::io::Error::other(e)))?
     }
 
+    /// An export whole, in memory (a delivery to copy; the desktop's save).
+    pub async fn export_bytes(&self, query: ExportQuery) -> Result<Vec<u8>> {
+        let buf = SharedBuf::default();
+        self.export_to(query, buf.clone()).await?;
+        Ok(buf.take())
+    }
+
     /// One delivery in `format`, whole (for "Copy as cURL / HTTPie / raw").
     pub async fn export_one(&self, id: &str, format: Format) -> Result<String> {
         let id: DeliveryId = id.parse()?;
         let query = ExportQuery { format: Some(format), ids: Some(id.to_string()), ..Default::default() };
-        let buf = SharedBuf::default();
-        self.export_to(query, buf.clone()).await?;
-        let bytes = buf.take();
+        let bytes = self.export_bytes(query).await?;
         String::from_utf8(bytes).map_err(|_| Error::InvalidArgument("this export is not text".into()))
     }
 

@@ -483,13 +483,8 @@ async fn export_deliveries(State(s): State<AppState>, Params(q): Params<ExportQu
     let (tx, rx) = tokio::sync::mpsc::channel::<axum::body::Bytes>(4);
     let api = s.api.clone();
     // Fail before the 200 on what can be checked up front (bad ids or filters).
-    if let Some(ids) = &q.ids {
-        for id in ids.split(',').map(str::trim).filter(|i| !i.is_empty()) {
-            id.parse::<crate::model::DeliveryId>()?;
-        }
-    }
-    ListQuery { method: q.method.clone(), path: q.path.clone(), status: q.status.clone(), ..Default::default() }
-        .to_filter()?;
+    q.ids()?;
+    q.filter()?;
     tokio::spawn(async move {
         if let Err(e) = api.export_to(q, ChannelWriter::new(tx)).await {
             tracing::warn!(error = %e, "export cut short");

@@ -12,22 +12,7 @@ use crate::export::{self, Format};
 pub fn export(db: &Path, query: &ExportQuery, out: &mut dyn Write) -> Result<u64> {
     let _ = crate::store::open_read_only(db)?;
     let conn = crate::store::search_connection(db)?;
-    let ids: Vec<crate::model::DeliveryId> = query
-        .ids
-        .as_deref()
-        .unwrap_or_default()
-        .split(',')
-        .filter(|s| !s.trim().is_empty())
-        .map(|s| s.trim().parse())
-        .collect::<Result<_>>()?;
-    let filter = crate::api::ListQuery {
-        method: query.method.clone(),
-        path: query.path.clone(),
-        status: query.status.clone(),
-        q: query.q.clone(),
-        ..Default::default()
-    }
-    .to_filter()?;
+    let (ids, filter) = (query.ids()?, query.filter()?);
     let chosen = export::select::select(&conn, &ids, &filter, query.limit.unwrap_or(crate::api::EXPORT_LIMIT))?;
     let out = std::io::BufWriter::with_capacity(256 * 1024, out);
     export::select::write_all(&conn, &chosen, query.format.unwrap_or(Format::Curl), out)

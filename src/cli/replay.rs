@@ -343,6 +343,12 @@ impl Instance {
         if let Some(body) = body {
             request = request.json(body);
         }
+        self.answer(request).await
+    }
+
+    /// Sends `request` and reads its JSON answer; an error answer becomes the
+    /// error it describes.
+    async fn answer<T: serde::de::DeserializeOwned>(&self, request: reqwest::RequestBuilder) -> Result<T> {
         let response = request.send().await.map_err(|e| failed(&self.base, e))?;
         if !response.status().is_success() {
             let body: ErrorBody = response.json().await.map_err(|e| failed(&self.base, e))?;
@@ -355,19 +361,7 @@ impl Instance {
 impl Instance {
     /// Posts raw bytes (a file to import) and reads the JSON answer.
     pub(crate) async fn post_bytes<T: serde::de::DeserializeOwned>(&self, path: &str, body: Vec<u8>) -> Result<T> {
-        let response = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-            .body(body)
-            .send()
-            .await
-            .map_err(|e| failed(&self.base, e))?;
-        if !response.status().is_success() {
-            let body: ErrorBody = response.json().await.map_err(|e| failed(&self.base, e))?;
-            return Err(Error::Remote(body));
-        }
-        response.json().await.map_err(|e| failed(&self.base, e))
+        self.answer(self.client.post(format!("{}{path}", self.base)).bearer_auth(&self.token).body(body)).await
     }
 }
 

@@ -289,8 +289,6 @@ struct HarHeader {
 
 #[derive(Deserialize)]
 struct HarPost {
-    #[serde(rename = "mimeType", default)]
-    mime: String,
     #[serde(default)]
     text: Option<String>,
     #[serde(default)]
@@ -368,10 +366,7 @@ fn har_entry(e: HarEntry, now_us: i64) -> Result<NewDelivery, String> {
                 .extend_pairs(p.params.iter().map(|x| (x.name.as_str(), x.value.as_deref().unwrap_or(""))))
                 .finish()
                 .into_bytes(),
-            (None, _) => {
-                let _ = p.mime;
-                Vec::new()
-            }
+            (None, _) => Vec::new(),
         },
     };
     let response = match e.response {

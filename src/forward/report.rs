@@ -105,10 +105,8 @@ pub fn queue_report_from_db(conn: &Connection) -> Result<QueueReport> {
     // Each delivery is routed with the default target of the run that captured it.
     let per_run: Vec<(i64, Rules)> =
         runs.iter().map(|(from, target)| (*from, Rules::new(endpoints.clone(), target.clone()))).collect();
-    let rules = per_run.last().map_or_else(
-        || Rules::new(endpoints.clone(), None),
-        |(_, r)| Rules::new(r.endpoints().to_vec(), r.default_target_override().map(str::to_owned)),
-    );
+    // Deliveries from before any recorded run: today's rules, no `--forward-to`.
+    let rules = Rules::new(endpoints, None);
     let paused = forwards::paused(conn)?;
     let mut lanes: BTreeMap<String, LaneView> = BTreeMap::new();
     let mut after = forwards::cursor(conn)?.unwrap_or(i64::MAX);
@@ -130,5 +128,6 @@ pub fn queue_report_from_db(conn: &Connection) -> Result<QueueReport> {
         lanes.entry(target.clone()).or_insert_with(|| LaneView { target, ..Default::default() }).paused = true;
     }
     let lanes: Vec<LaneView> = lanes.into_values().collect();
-    Ok(build(forwards::counts(conn)?, &lanes, rules.default_target().map(str::to_owned)))
+    let default_target = per_run.last().map_or(&rules, |(_, r)| r).default_target().map(str::to_owned);
+    Ok(build(forwards::counts(conn)?, &lanes, default_target))
 }
