@@ -21,7 +21,7 @@ define apt_install
 	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
 endef
 
-.PHONY: run serve test deps deps-core deps-desktop ui check generated test-ui test-rust test-interop test-e2e fuzz \
+.PHONY: run serve test deps deps-core deps-desktop ui check generated test-ui test-rust bore test-interop test-e2e fuzz \
 	bench bench-capture bench-query bench-replay bench-forward bench-export
 
 ## Run the desktop app (the UI embedded in it).
@@ -64,8 +64,12 @@ check:
 test-ui:
 	cd ui && npm run check && npm test
 
-test-rust:
+# The tunnel test runs a real `bore server` and `bore local` on loopback.
+test-rust: bore
 	cargo test
+
+bore:
+	@command -v bore >/dev/null || test -x "$$HOME/.cargo/bin/bore" || cargo install bore-cli --version '~0.6' --locked
 
 # The providers' own SDKs (npm, PyPI) against `hookscope verify` and `sign`.
 test-interop:
@@ -88,7 +92,7 @@ test-e2e:
 
 ## Every fuzz target for FUZZ_SECONDS each (20 in `make test`; longer: `make fuzz FUZZ_SECONDS=3600`).
 # cargo-fuzz passes -Z flags, which the stable toolchain accepts under
-# RUSTC_BOOTSTRAP; no sanitizer (-s none), as all of Hookscope is safe Rust.
+# RUSTC_BOOTSTRAP; no sanitizer (-s none), as the fuzzed code is safe Rust.
 FUZZ_TARGETS := signature_parsers capture_tap import_parsers
 fuzz:
 	cargo fuzz --version >/dev/null 2>&1 || cargo install cargo-fuzz --locked

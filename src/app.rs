@@ -44,6 +44,8 @@ pub struct ServeConfig {
     /// The ngrok agent API to follow (default: 127.0.0.1:4040…4045), and how often.
     pub ngrok_api: Option<String>,
     pub tunnel_poll: std::time::Duration,
+    /// `--tunnel`: a tunnel tool to start and supervise.
+    pub tunnel: Option<crate::tunnel::TunnelSpec>,
 }
 
 #[derive(Debug, Clone)]
@@ -68,6 +70,7 @@ impl ServeConfig {
             https: None,
             ngrok_api: None,
             tunnel_poll: std::time::Duration::from_secs(3),
+            tunnel: None,
         }
     }
 }
@@ -80,17 +83,9 @@ pub struct Running {
     pub forwarder: Forwarder,
     /// The HTTPS capture listener, when asked for.
     pub https: Option<CaptureServer>,
-    _tunnel_watch: AbortOnDrop,
+    /// The tunnel in front of the capture port: followed, or started here.
+    pub tunnels: Arc<crate::tunnel::Tunnels>,
     _instance: Option<Instance>,
-}
-
-/// A background task that ends with its owner.
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
 }
 
 /// `<db>-instance.json` beside the database (for the default one, in the data
@@ -191,6 +186,8 @@ impl Running {
     }
 
     pub async fn shutdown(self) {
+        // First: a tunnel that outlived the listener would take deliveries nobody stores.
+        self.tunnels.stop().await;
         self.capture.shutdown().await;
         if let Some(https) = self.https {
             https.shutdown().await;
@@ -212,6 +209,10 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
     // contend with the first, and the CLI could not tell which to talk to.
     if let Some(other) = running_instance(&config.store.path) {
         return Err(Error::AlreadyRunning { pid: other.pid, api_url: other.api_url });
+    }
+    // Before anything starts: a missing tunnel tool is the user's to fix first.
+    if let Some(spec) = &config.tunnel {
+        crate::tunnel::program_for(spec.kind)?;
     }
     let token = load_or_create_token(&config.token_path)?;
     // Tightens what an older version (or a umask) left readable by others.
@@ -252,13 +253,17 @@ pub async fn start(config: ServeConfig) -> Result<Running> {
         tls_certificate: tls.as_ref().map(|t| t.cert_path.display().to_string()),
     };
     let auth = Arc::new(Auth::new(token, api_addr, &config.extra_origins));
-    let (tunnel, tunnel_watch) =
-        crate::tunnel::watch(config.ngrok_api.clone(), capture.local_addr(), config.tunnel_poll);
-    let api =
-        Api::new(store, info.clone()).with_auth(auth.clone()).with_forwarder(forwarder.clone()).with_tunnel(tunnel);
+    let tunnels =
+        Arc::new(crate::tunnel::Tunnels::new(capture.local_addr(), config.ngrok_api.clone(), config.tunnel_poll));
+    if let Some(spec) = config.tunnel.clone() {
+        tunnels.start(spec).await?;
+    }
+    let api = Api::new(store, info.clone())
+        .with_auth(auth.clone())
+        .with_forwarder(forwarder.clone())
+        .with_tunnels(tunnels.clone());
     let api_server = serve_api(listener, crate::api::router(api.clone(), auth.clone()), config.api_header_timeout)?;
     let instance = Instance::record(&instance_path(&config.store.path), &info);
     tracing::info!(capture = %info.capture_url, api = ?info.api_url, db = %info.database, "started");
-    let tunnel_watch = AbortOnDrop(tunnel_watch);
-    Ok(Running { api, auth, capture, api_server, forwarder, https, _tunnel_watch: tunnel_watch, _instance: instance })
+    Ok(Running { api, auth, capture, api_server, forwarder, https, tunnels, _instance: instance })
 }

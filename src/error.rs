@@ -51,6 +51,8 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    #[error("{tool} is not installed: {hint}")]
+    ToolMissing { tool: &'static str, hint: &'static str },
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -77,6 +79,7 @@ impl Error {
             Error::NotRunning(_) => "not_running",
             Error::Remote(_) => "remote",
             Error::Bind { .. } => "bind",
+            Error::ToolMissing { .. } => "tool_not_installed",
             Error::Io { .. } => "io",
         }
     }
@@ -89,7 +92,7 @@ impl Error {
     pub fn status(&self) -> u16 {
         match self {
             Error::NotFound { .. } => 404,
-            Error::InvalidId(_) | Error::InvalidArgument(_) => 400,
+            Error::InvalidId(_) | Error::InvalidArgument(_) | Error::ToolMissing { .. } => 400,
             Error::Remote(_) => 502,
             e if e.is_retryable() => 503,
             _ => 500,

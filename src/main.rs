@@ -207,6 +207,16 @@ struct ServeArgs {
     /// The ngrok agent API to follow for the public URL (default: 127.0.0.1:4040, then 4041…4045).
     #[arg(long, value_name = "URL")]
     ngrok_api: Option<String>,
+    /// Start a tunnel to the capture port and keep it running (restarted with backoff; stopped
+    /// with Hookscope): ngrok, cloudflared or bore.
+    #[arg(long, value_enum, value_name = "TOOL")]
+    tunnel: Option<TunnelArg>,
+    /// bore's server, HOST[:PORT] (PORT: the public port to ask for; default bore.pub).
+    #[arg(long, value_name = "HOST[:PORT]")]
+    bore_to: Option<String>,
+    /// bore's server secret.
+    #[arg(long, env = "BORE_SECRET", hide_env_values = true)]
+    bore_secret: Option<String>,
     /// A forward not delivered this long after arriving is given up (dead): 90s, 30m, 24h.
     #[arg(long, default_value = "24h", value_parser = parse_duration, value_name = "DURATION")]
     forward_give_up: Duration,
@@ -247,6 +257,25 @@ impl From<FormatArg> for hookscope::export::Format {
             FormatArg::Json => Format::Json,
             FormatArg::Ndjson => Format::Ndjson,
             FormatArg::Har => Format::Har,
+        }
+    }
+}
+
+/// `--tunnel`: the tool to start.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum TunnelArg {
+    Ngrok,
+    Cloudflared,
+    Bore,
+}
+
+impl From<TunnelArg> for hookscope::tunnel::TunnelKind {
+    fn from(t: TunnelArg) -> Self {
+        use hookscope::tunnel::TunnelKind;
+        match t {
+            TunnelArg::Ngrok => TunnelKind::Ngrok,
+            TunnelArg::Cloudflared => TunnelKind::Cloudflared,
+            TunnelArg::Bore => TunnelKind::Bore,
         }
     }
 }
@@ -464,6 +493,12 @@ fn serve(args: ServeArgs) -> hookscope::Result<()> {
     config.capture.passthrough_timeout = Duration::from_secs_f64(args.passthrough_timeout);
     config.forward.give_up = args.forward_give_up;
     config.ngrok_api = args.ngrok_api;
+    config.tunnel = args.tunnel.map(|kind| {
+        let mut spec = hookscope::tunnel::TunnelSpec::new(kind.into());
+        spec.bore_to = args.bore_to.clone();
+        spec.bore_secret = args.bore_secret.clone();
+        spec
+    });
     config.https = args.https.map(|addr| hookscope::app::HttpsConfig { addr, cert: args.tls_cert, key: args.tls_key });
     runtime()?.block_on(cli::serve::serve(config, &mut std::io::stdout()))
 }

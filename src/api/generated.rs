@@ -108,6 +108,7 @@ pub fn typescript() -> String {
         SampleSent,
         SampleEvent,
         TunnelStatus,
+        TunnelStart,
     );
     out
 }

@@ -101,6 +101,8 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(import_file))
         .routes(routes!(samples_list, send_sample))
         .routes(routes!(tunnel))
+        .routes(routes!(start_tunnel))
+        .routes(routes!(stop_tunnel))
         .routes(routes!(queue))
         .routes(routes!(pause_target))
         .routes(routes!(resume_target))
@@ -572,11 +574,30 @@ impl std::io::Write for ChannelWriter {
     }
 }
 
-/// The tunnel in front of the capture port (a running ngrok agent's, polled
-/// every few seconds): state, kind, public URL, and the URL before it changed.
+/// The tunnel in front of the capture port (one Hookscope started, else a
+/// running ngrok agent's, polled every few seconds): state, kind, public
+/// URL, and the URL before it changed.
 #[utoipa::path(get, path = "/api/tunnel", tag = "tunnels", responses((status = 200, body = crate::tunnel::TunnelStatus)))]
 async fn tunnel(State(s): State<AppState>) -> Json<crate::tunnel::TunnelStatus> {
     Json(s.api.tunnel())
+}
+
+/// Starts a tunnel tool for the capture port (`ngrok`, `cloudflared`,
+/// `bore`) and supervises it; 400 `tool_not_installed` when it is missing.
+/// The public URL follows in `GET /api/tunnel` once the tool prints it.
+#[utoipa::path(post, path = "/api/tunnel/start", tag = "tunnels", request_body = super::TunnelStart,
+    responses((status = 200, body = crate::tunnel::TunnelStatus), (status = 400, body = ErrorBody)))]
+async fn start_tunnel(
+    State(s): State<AppState>,
+    Json(request): Json<super::TunnelStart>,
+) -> Result<Json<crate::tunnel::TunnelStatus>, ApiError> {
+    Ok(Json(s.api.start_tunnel(request).await?))
+}
+
+/// Stops the tunnel Hookscope started (its tool exits); the ngrok agent is followed again.
+#[utoipa::path(post, path = "/api/tunnel/stop", tag = "tunnels", responses((status = 200, body = crate::tunnel::TunnelStatus)))]
+async fn stop_tunnel(State(s): State<AppState>) -> Json<crate::tunnel::TunnelStatus> {
+    Json(s.api.stop_tunnel().await)
 }
 
 /// The sample events `POST /api/samples` can send.

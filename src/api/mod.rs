@@ -110,6 +110,27 @@ pub struct SignInLink {
     pub url: String,
 }
 
+/// `POST /api/tunnel/start`: which tool, and bore's server.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, TS, ToSchema)]
+pub struct TunnelStart {
+    /// `ngrok`, `cloudflared` or `bore`.
+    pub kind: String,
+    /// bore's server, `HOST[:PORT]` (PORT: the public port to ask for); default `bore.pub`.
+    #[serde(default)]
+    pub bore_to: Option<String>,
+    #[serde(default)]
+    pub bore_secret: Option<String>,
+}
+
+impl TunnelStart {
+    pub fn spec(&self) -> Result<crate::tunnel::TunnelSpec> {
+        let mut spec = crate::tunnel::TunnelSpec::new(self.kind.parse()?);
+        spec.bore_to = self.bore_to.clone().filter(|t| !t.trim().is_empty());
+        spec.bore_secret = self.bore_secret.clone().filter(|t| !t.is_empty());
+        Ok(spec)
+    }
+}
+
 #[derive(Clone)]
 pub struct Api {
     store: Store,
@@ -118,7 +139,7 @@ pub struct Api {
     outbound: crate::outbound::Outbound,
     jobs: std::sync::Arc<replay::Jobs>,
     forwarder: Option<crate::forward::Forwarder>,
-    tunnel: Option<crate::tunnel::Watched>,
+    tunnels: Option<std::sync::Arc<crate::tunnel::Tunnels>>,
 }
 
 impl Api {
@@ -130,21 +151,37 @@ impl Api {
             outbound: crate::outbound::Outbound::new(Default::default()),
             jobs: Default::default(),
             forwarder: None,
-            tunnel: None,
+            tunnels: None,
         }
     }
 
-    /// With the watcher of the tunnel in front of the capture port.
-    pub fn with_tunnel(mut self, tunnel: crate::tunnel::Watched) -> Self {
-        self.tunnel = Some(tunnel);
+    /// With the tunnel in front of the capture port (followed or started here).
+    pub fn with_tunnels(mut self, tunnels: std::sync::Arc<crate::tunnel::Tunnels>) -> Self {
+        self.tunnels = Some(tunnels);
         self
     }
 
     /// The tunnel in front of the capture port, as last seen.
     pub fn tunnel(&self) -> crate::tunnel::TunnelStatus {
-        match &self.tunnel {
-            Some(t) => t.read().unwrap_or_else(|e| e.into_inner()).clone(),
-            None => crate::tunnel::TunnelStatus { state: "none".into(), ..Default::default() },
+        match &self.tunnels {
+            Some(t) => t.status(),
+            None => crate::tunnel::TunnelStatus::none(),
+        }
+    }
+
+    /// Starts (or restarts) a tunnel tool for the capture port; fails at
+    /// once when it is not installed.
+    pub async fn start_tunnel(&self, request: TunnelStart) -> Result<crate::tunnel::TunnelStatus> {
+        let tunnels =
+            self.tunnels.as_ref().ok_or_else(|| Error::InvalidArgument("this instance runs no tunnels".into()))?;
+        tunnels.start(request.spec()?).await
+    }
+
+    /// Stops the tunnel Hookscope started, if any.
+    pub async fn stop_tunnel(&self) -> crate::tunnel::TunnelStatus {
+        match &self.tunnels {
+            Some(t) => t.stop().await,
+            None => crate::tunnel::TunnelStatus::none(),
         }
     }
 

@@ -43,9 +43,42 @@ pub async fn serve(config: ServeConfig, out: &mut dyn Write) -> Result<()> {
         },
     );
     let _ = out.flush();
-    shutdown_signal().await;
+    let mut tunnel = running.tunnels.subscribe();
+    let mut said = String::new();
+    let mut shutdown = std::pin::pin!(shutdown_signal());
+    loop {
+        let line = tunnel_line(&tunnel.borrow_and_update());
+        if line != said && !line.is_empty() {
+            let _ = writeln!(out, "{line}");
+            let _ = out.flush();
+        }
+        said = line;
+        tokio::select! {
+            _ = &mut shutdown => break,
+            changed = tunnel.changed() => if changed.is_err() { shutdown.as_mut().await; break },
+        }
+    }
     running.shutdown().await;
     Ok(())
+}
+
+/// What `serve` says about the tunnel in front of it (one line per change).
+fn tunnel_line(t: &crate::tunnel::TunnelStatus) -> String {
+    let kind = t.kind.as_deref().unwrap_or("tunnel");
+    match (t.state.as_str(), &t.public_url) {
+        ("up", Some(url)) => match &t.previous_url {
+            Some(old) if t.changed_at_us.is_some() => {
+                format!("Public    {url}   ({kind}; it was {old}: update the webhook URL in your provider's dashboard)")
+            }
+            _ => format!("Public    {url}   ({kind}; paste it in your provider's dashboard)"),
+        },
+        ("starting", _) => format!("Tunnel    starting {kind}…"),
+        ("reconnecting", _) => {
+            format!("Tunnel    {kind} reconnecting: {}", t.error.as_deref().unwrap_or("it exited"))
+        }
+        ("down", _) => format!("Tunnel    {kind} down: {}", t.error.as_deref().unwrap_or("it could not start")),
+        _ => String::new(),
+    }
 }
 
 /// Ctrl-C, or (on Unix) SIGTERM as service managers send.

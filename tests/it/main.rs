@@ -2,6 +2,7 @@
 //! files. One binary; its modules mirror `src/`.
 
 mod api;
+mod bore;
 mod capture;
 mod cli;
 mod crash;

@@ -783,19 +783,54 @@ endpoint_created: string | null, };
 export type SampleEvent = { provider: string, name: string, description: string, };
 
 /**
- * The tunnel in front of the capture port, as last seen.
+ * The tunnel in front of the capture port.
  */
 export type TunnelStatus = { 
 /**
- * `up` (a tunnel points at the capture port) or `none`.
+ * `none`, `up`; for a tunnel Hookscope started, also `starting`,
+ * `reconnecting` (its tool exited and is restarted with backoff) and
+ * `down` (it could not be started).
  */
 state: string, 
 /**
- * `ngrok`, when one is up.
+ * `ngrok`, `cloudflared` or `bore`.
  */
 kind: string | null, public_url: string | null, 
 /**
  * The URL before the last change, and when it changed (µs since the
  * epoch): the provider may still have the old one.
  */
-previous_url: string | null, changed_at_us: number | null, };
+previous_url: string | null, changed_at_us: number | null, 
+/**
+ * Whether Hookscope started this tunnel (and stops it when it stops).
+ */
+managed: boolean, 
+/**
+ * The tool's process, while it runs.
+ */
+pid: number | null, 
+/**
+ * How often the tool was restarted.
+ */
+restarts: number, 
+/**
+ * Why the tool last stopped or could not start.
+ */
+error: string | null, 
+/**
+ * When the next restart is due (µs since the epoch), while reconnecting.
+ */
+next_try_us: number | null, };
+
+/**
+ * `POST /api/tunnel/start`: which tool, and bore's server.
+ */
+export type TunnelStart = { 
+/**
+ * `ngrok`, `cloudflared` or `bore`.
+ */
+kind: string, 
+/**
+ * bore's server, `HOST[:PORT]` (PORT: the public port to ask for); default `bore.pub`.
+ */
+bore_to: string | null, bore_secret: string | null, };
