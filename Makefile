@@ -22,7 +22,7 @@ define apt_install
 endef
 
 .PHONY: run serve test deps deps-core deps-desktop ui check generated test-ui test-rust bore test-interop test-e2e fuzz \
-	bench bench-capture bench-query bench-replay bench-forward bench-export
+	bench bench-capture bench-query bench-replay bench-forward bench-export bench-https
 
 ## Run the desktop app (the UI embedded in it).
 run: deps-core deps-desktop ui
@@ -113,6 +113,10 @@ bench-replay: deps-core
 ## Capture with forwarding on against the bare server, the forwarding lag, and mitmdump as a peer.
 bench-forward: deps-core
 	bash bench/forward.sh
+
+## HTTPS capture against plain capture on the same instance (ratio, target >= 0.6x).
+bench-https: deps-core
+	bash bench/https.sh
 
 ## Export and import of 100,000 deliveries as HAR: time and peak RSS.
 bench-export: deps-core

@@ -143,7 +143,7 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:8787")]
         capture: SocketAddr,
         /// A running ngrok agent's API (default: 127.0.0.1:4040, then 4041…4045).
-        #[arg(long, value_name = "URL")]
+        #[arg(long, value_name = "URL", env = "HOOKSCOPE_NGROK_API")]
         ngrok_api: Option<String>,
         #[arg(long)]
         json: bool,
@@ -205,7 +205,7 @@ struct ServeArgs {
     #[arg(long, value_name = "PEM", requires = "https")]
     tls_key: Option<PathBuf>,
     /// The ngrok agent API to follow for the public URL (default: 127.0.0.1:4040, then 4041…4045).
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", env = "HOOKSCOPE_NGROK_API")]
     ngrok_api: Option<String>,
     /// Start a tunnel to the capture port and keep it running (restarted with backoff; stopped
     /// with Hookscope): ngrok, cloudflared or bore.

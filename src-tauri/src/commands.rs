@@ -226,3 +226,29 @@ pub async fn send_sample(core: State<'_, Core>, request: SampleRequest) -> Reply
 pub fn tunnel(core: State<'_, Core>) -> Reply<hookscope::tunnel::TunnelStatus> {
     Ok(api(&core)?.tunnel())
 }
+
+#[tauri::command]
+pub async fn start_tunnel(
+    core: State<'_, Core>,
+    request: hookscope::api::TunnelStart,
+) -> Reply<hookscope::tunnel::TunnelStatus> {
+    Ok(api(&core)?.start_tunnel(request).await?)
+}
+
+#[tauri::command]
+pub async fn stop_tunnel(core: State<'_, Core>) -> Reply<hookscope::tunnel::TunnelStatus> {
+    Ok(api(&core)?.stop_tunnel().await)
+}
+
+/// Captures over HTTPS on `port` too (None: not), remembered; restarts the core.
+#[tauri::command]
+pub async fn set_https(app: AppHandle, core: State<'_, Core>, port: Option<u16>) -> Reply<CoreStatus> {
+    core.remember(|s| s.https_port = port);
+    // On the capture address it has now (a port 0 start keeps the port it got).
+    let capture = api(&core)
+        .ok()
+        .and_then(|a| a.info().capture_url.strip_prefix("http://").and_then(|a| a.parse().ok()))
+        .unwrap_or_else(|| core::first_capture_addr(core.settings().capture_port));
+    core::start(&app, capture).await;
+    Ok(core.status())
+}

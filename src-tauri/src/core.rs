@@ -25,11 +25,15 @@ const DEFAULT_CAPTURE_PORT: u16 = 8787;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Settings {
     pub capture_port: u16,
+    /// Also capture over HTTPS on this loopback port (a self-signed
+    /// certificate for localhost, made on first use), as `serve --https`.
+    #[serde(default)]
+    pub https_port: Option<u16>,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { capture_port: DEFAULT_CAPTURE_PORT }
+        Settings { capture_port: DEFAULT_CAPTURE_PORT, https_port: None }
     }
 }
 
@@ -70,10 +74,18 @@ impl Core {
     }
 
     fn remember_port(&self, port: u16) {
-        let settings = Settings { capture_port: port };
-        if let Ok(mut current) = self.settings.lock() {
-            *current = settings.clone();
-        }
+        self.remember(|s| s.capture_port = port);
+    }
+
+    /// Changes and saves the settings.
+    pub fn remember(&self, change: impl FnOnce(&mut Settings)) {
+        let settings = match self.settings.lock() {
+            Ok(mut current) => {
+                change(&mut current);
+                current.clone()
+            }
+            Err(_) => return,
+        };
         // Forgetting a setting is no reason to fail a start.
         if let Some(dir) = self.settings_path.parent() {
             let _ = std::fs::create_dir_all(dir);
@@ -119,6 +131,13 @@ pub async fn start(app: &AppHandle, addr: SocketAddr) {
     config.capture.addr = addr;
     // The window uses IPC; the HTTP API only needs a free loopback port.
     config.api_addr = SocketAddr::from(([127, 0, 0, 1], 0));
+    // As `serve --ngrok-api`: an agent API on another port (tests use a stand-in).
+    config.ngrok_api = std::env::var("HOOKSCOPE_NGROK_API").ok().filter(|a| !a.is_empty());
+    config.https = core.settings().https_port.map(|port| hookscope::app::HttpsConfig {
+        addr: SocketAddr::new(addr.ip(), port),
+        cert: None,
+        key: None,
+    });
     match hookscope::app::start(config).await {
         Ok(started) => {
             let api = started.api.clone();

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -297,5 +298,67 @@ it('edits a delivery, re-signs it, sends it to a local app and shows the attempt
     await close();
     target.close();
     assert.ok(received.length > 0, 'the local app was hit');
+  }
+});
+
+it('shows the followed tunnel and its change, and captures over HTTPS when asked', async () => {
+  // A stand-in for the ngrok agent API, serving the documented /api/tunnels JSON.
+  let answer = { tunnels: [] };
+  let asked = 0;
+  const ngrok = createHttpServer((req, res) => {
+    asked++;
+    res.writeHead(req.url === '/api/tunnels' ? 200 : 404, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(answer));
+  });
+  await new Promise((r) => ngrok.listen(0, '127.0.0.1', r));
+  const tunnelFor = (url, port) => ({
+    tunnels: [{ name: 'command_line', public_url: url, proto: 'https', config: { addr: `http://localhost:${port}` } }],
+  });
+  const { session, close, home } = await openApp({ HOOKSCOPE_NGROK_API: `http://127.0.0.1:${ngrok.address().port}` });
+  try {
+    const capture = await session.until('the capture URL', () => session.textOf('[data-testid="capture-url"]'));
+    const port = new URL(capture).port;
+    answer = tunnelFor('https://desk-one.ngrok-free.app', port);
+    await session.until('the public URL in the header', async () =>
+      (await session.textOf('[data-testid="public-url"]')) === 'https://desk-one.ngrok-free.app');
+    assert.match(await session.textOf('[data-testid="tunnel-open"]'), /ngrok/);
+    await send(capture, { path: '/desk/tunnel', body: 'x' });
+    await session.until('the row', async () => (await session.textOf('[data-testid="list"]'))?.includes('/desk/tunnel'));
+    answer = tunnelFor('https://desk-two.ngrok-free.app', port);
+    const warning = await session.until('the changed-URL warning', () => session.textOf('[data-testid="tunnel-changed"]'));
+    assert.match(warning, /Public URL changed/);
+    assert.equal(await session.textOf('[data-testid="public-url"]'), 'https://desk-two.ngrok-free.app');
+
+    // HTTPS from the window: a certificate made on first use, shown with its fingerprint.
+    const [open] = await session.find('[data-testid="tunnel-open"]');
+    await session.click(open);
+    const [portInput] = await session.until('the HTTPS port field', async () => {
+      const found = await session.find('[data-testid="https-port"]');
+      return found.length && found;
+    });
+    await session.cmd('POST', `/element/${portInput}/clear`, {});
+    await session.cmd('POST', `/element/${portInput}/value`, { text: '0' });
+    const [start] = await session.find('[data-testid="https-start"]');
+    await session.click(start);
+    const httpsUrl = await session.until('the HTTPS URL', async () => {
+      const [o] = await session.find('[data-testid="tunnel-open"]');
+      if (!(await session.textOf('[data-testid="tunnel-panel"]'))) await session.click(o);
+      return session.textOf('[data-testid="https-url"]');
+    }, 20_000);
+    assert.match(httpsUrl, /^https:\/\/localhost:\d+$/);
+    const fingerprint = await session.textOf('[data-testid="tls-fingerprint"]');
+    assert.match(fingerprint, /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/i);
+    const cert = join(home, 'data', 'tls', 'cert.pem');
+    const out = execFileSync('curl', ['-sS', '--cacert', cert, '-X', 'POST', '-d', 'over tls', `${httpsUrl}/desk/tls`]).toString();
+    assert.match(out, /dlv_/, 'a TLS client that trusts only the made certificate is acknowledged');
+    await session.until('the TLS row', async () => (await session.textOf('[data-testid="list"]'))?.includes('/desk/tls'));
+    if (process.env.HOOKSCOPE_SCREENSHOTS) {
+      await new Promise((r) => setTimeout(r, 400));
+      await shoot(session, 'desktop-tunnel-https.png');
+    }
+  } finally {
+    await close();
+    ngrok.close();
+    assert.ok(asked > 0, 'the window asked the ngrok stand-in');
   }
 });

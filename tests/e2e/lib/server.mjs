@@ -15,12 +15,12 @@ export function hookscopeBin() {
 }
 
 /** Starts `hookscope serve`; resolves once it printed its URLs. */
-export async function startServer({ extraArgs = [] } = {}) {
+export async function startServer({ extraArgs = [], env = {} } = {}) {
   const home = mkdtempSync(join(tmpdir(), 'hookscope-e2e-'));
   const child = spawn(
     hookscopeBin(),
     ['serve', '--capture', '127.0.0.1:0', '--api', '127.0.0.1:0', '--db', join(home, 'hookscope.db'), ...extraArgs],
-    { env: { ...process.env, HOOKSCOPE_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] },
+    { env: { ...process.env, ...env, HOOKSCOPE_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';
   let err = '';

@@ -31,6 +31,7 @@ import type {
   ProviderInfo,
   SignInLink,
   Stats,
+  TunnelStart,
   TunnelStatus,
 } from './generated/types';
 
@@ -90,6 +91,11 @@ export interface Backend {
   importFile(file: Blob): Promise<ImportReport>;
   /** The tunnel in front of the capture port, as last seen. */
   tunnel(): Promise<TunnelStatus>;
+  /** Starts (and supervises) ngrok, cloudflared or bore for the capture port. */
+  startTunnel(request: TunnelStart): Promise<TunnelStatus>;
+  stopTunnel(): Promise<TunnelStatus>;
+  /** Desktop only: also capture over HTTPS on `port` (null: stop); restarts the core. */
+  setHttps(port: number | null): Promise<CoreStatus>;
   /** The sample events "Send a sample" offers. */
   samples(): Promise<SampleEvent[]>;
   /** Sends a signed sample event to this instance (its endpoint set up when missing). */
@@ -294,6 +300,18 @@ class BrowserBackend implements Backend {
 
   tunnel(): Promise<TunnelStatus> {
     return this.json('/api/tunnel');
+  }
+
+  startTunnel(request: TunnelStart): Promise<TunnelStatus> {
+    return this.json('/api/tunnel/start', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) });
+  }
+
+  stopTunnel(): Promise<TunnelStatus> {
+    return this.json('/api/tunnel/stop', { method: 'POST' });
+  }
+
+  async setHttps(): Promise<CoreStatus> {
+    throw new BackendError('unsupported', 'Start `hookscope serve` with --https ADDR to capture over HTTPS.');
   }
 
   samples(): Promise<SampleEvent[]> {
@@ -504,6 +522,18 @@ class DesktopBackend implements Backend {
 
   tunnel(): Promise<TunnelStatus> {
     return this.call('tunnel');
+  }
+
+  startTunnel(request: TunnelStart): Promise<TunnelStatus> {
+    return this.call('start_tunnel', { request });
+  }
+
+  stopTunnel(): Promise<TunnelStatus> {
+    return this.call('stop_tunnel');
+  }
+
+  setHttps(port: number | null): Promise<CoreStatus> {
+    return this.call('set_https', { port });
   }
 
   samples(): Promise<SampleEvent[]> {

@@ -184,6 +184,8 @@ export class Deliveries {
       if (this.heldForReload) this.heldForReload = withInspection(this.heldForReload, batch.items);
       return;
     }
+    // The count moves with the rows at once; the byte total follows from the core.
+    if (this.stats) this.stats = { ...this.stats, count: this.stats.count + batch.count };
     this.scheduleStats();
     batch = { ...batch, items: this.withSeenForward(batch.items) };
     if (this.heldForReload) {
