@@ -16,7 +16,7 @@ use axum::Router;
 use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tower::ServiceExt as _;
 
@@ -167,8 +167,14 @@ async fn accept_loop(
                 None => serve_connection(stream, remote, false, app, http).await,
                 // A client that never finishes the handshake is cut off like a slow head.
                 Some(acceptor) => {
-                    if let Ok(Ok(tls_stream)) = tokio::time::timeout(handshake_deadline, acceptor.accept(stream)).await
-                    {
+                    let handshake = async {
+                        if plain_http(&stream).await {
+                            refuse_plain_http(stream).await;
+                            return None;
+                        }
+                        acceptor.accept(stream).await.ok()
+                    };
+                    if let Ok(Some(tls_stream)) = tokio::time::timeout(handshake_deadline, handshake).await {
                         serve_connection(tls_stream, remote, true, app, http).await;
                     }
                 }
@@ -176,6 +182,32 @@ async fn accept_loop(
             drop(slot);
         });
     }
+}
+
+/// Whether the client opened with a plain HTTP request line (a letter)
+/// where a TLS handshake (a record of type 0x16) belongs.
+async fn plain_http(stream: &TcpStream) -> bool {
+    let mut first = [0u8; 1];
+    matches!(stream.peek(&mut first).await, Ok(1) if first[0].is_ascii_alphabetic())
+}
+
+/// Says so in plain HTTP, as nginx does, instead of a failed handshake the
+/// user can't read; nothing is stored.
+async fn refuse_plain_http(mut stream: TcpStream) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    const BODY: &str = "This port speaks HTTPS: send to https:// (plain HTTP goes to the other port)\n";
+    let answer = format!(
+        "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\
+         Content-Length: {}\r\n\r\n{BODY}",
+        BODY.len()
+    );
+    let _ = tokio::time::timeout(Duration::from_secs(2), stream.write_all(answer.as_bytes())).await;
+    let _ = stream.shutdown().await;
+    // Read what the client sent meanwhile, briefly: closing with it unread
+    // would reset the connection before the client read the answer.
+    let mut sink = [0u8; 8192];
+    let drain = async { while matches!(stream.read(&mut sink).await, Ok(n) if n > 0) {} };
+    let _ = tokio::time::timeout(Duration::from_secs(1), drain).await;
 }
 
 async fn serve_connection<S>(

@@ -114,6 +114,35 @@ async fn https_capture_with_a_certificate_made_on_first_use() {
         .unwrap();
     let d: Value = serde_json::from_slice(&shown.stdout).unwrap();
     assert_eq!((d["path"].as_str(), d["tls"].as_bool()), (Some("/secure"), Some(true)), "{d}");
+
+    // 127.0.0.1 too (the certificate names it), and the printed fingerprint is the file's.
+    let by_ip = https.replace("localhost", "127.0.0.1");
+    let out = run_curl(&["-sS", "--cacert", cert.to_str().unwrap(), "-d", "{}", &format!("{by_ip}/by-ip")]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let openssl = std::process::Command::new("openssl")
+        .args(["x509", "-noout", "-fingerprint", "-sha256", "-in"])
+        .arg(&cert)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&openssl.stdout);
+    assert_eq!(said.trim().rsplit('=').next(), Some(fingerprint.as_str()), "{said}");
+
+    // Plain HTTP on the TLS port: a readable 400, and nothing stored.
+    let count = |db: &std::path::Path| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_hookscope"))
+            .args(["list", "--json", "--db"])
+            .arg(db)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).lines().count()
+    };
+    let before = count(&db);
+    let plain = https.replace("https://", "http://");
+    let out = run_curl(&["-sS", "-w", "\n%{http_code}", "-d", "{\"plain\":1}", &format!("{plain}/plain")]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.ends_with("\n400"), "{text}");
+    assert!(text.contains("This port speaks HTTPS"), "{text}");
+    assert_eq!(count(&db), before, "a plain request on the TLS port stores nothing");
     child.0.kill().unwrap();
     child.0.wait().unwrap();
 
