@@ -12,7 +12,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Chromium), and the benchmark's wrk and sqlite3.
 APT_CORE := build-essential pkg-config ca-certificates curl file wrk sqlite3
 APT_DESKTOP := libwebkit2gtk-4.1-dev libssl-dev libxdo-dev libayatana-appindicator3-dev librsvg2-dev
-APT_E2E := xvfb xauth webkit2gtk-driver chromium
+APT_E2E := xvfb xauth x11-utils webkit2gtk-driver chromium
 
 # Installs whichever of the given packages are missing.
 define apt_install
@@ -21,19 +21,36 @@ define apt_install
 	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
 endef
 
-.PHONY: run serve test deps deps-core deps-desktop ui check generated test-ui test-rust bore test-interop test-e2e fuzz \
+.PHONY: run serve install package test-package test deps deps-core deps-desktop ui check generated test-ui test-rust bore test-interop test-e2e fuzz \
 	bench bench-capture bench-query bench-replay bench-forward bench-export bench-https
 
-## Run the desktop app (the UI embedded in it).
+## Run the desktop app (the UI embedded in it); builds the `hookscope` CLI beside it.
 run: deps-core deps-desktop ui
+	cargo build --release --bin hookscope
 	cargo run --release -p hookscope-desktop --features tauri/custom-protocol
 
 ## Run headless, with the same UI in a browser (see the sign-in URL it prints).
 serve: deps-core ui
 	cargo run --release --bin hookscope -- serve
 
+## Put `hookscope` on PATH (in ~/.cargo/bin, as `cargo install` does).
+install: deps-core ui
+	cargo install --path . --locked --bin hookscope --force
+
+## A .deb of the desktop app (icon, desktop entry, name and version), in
+## $(TARGET_DIR)/release/bundle/deb/. PROFILE=debug packages the debug build.
+PROFILE ?= release
+package: deps-core deps-desktop ui
+	ui/node_modules/.bin/tauri build --bundles deb --ci $(if $(filter debug,$(PROFILE)),--debug) -- --locked
+	@ls -1 $(TARGET_DIR)/$(PROFILE)/bundle/deb/*.deb
+
+## The .deb (of the debug build: CI has it built already) unpacked and started under Xvfb.
+test-package:
+	$(MAKE) package PROFILE=debug
+	bash tests/package/run.sh $$(ls -t $(TARGET_DIR)/debug/bundle/deb/*.deb | head -1)
+
 ## Everything CI runs.
-test: deps ui check test-ui test-rust fuzz test-interop test-e2e
+test: deps ui check test-ui test-rust fuzz test-interop test-e2e test-package
 
 deps: deps-core deps-desktop
 	$(call apt_install,$(APT_E2E))
@@ -47,9 +64,20 @@ deps-desktop:
 	$(call apt_install,$(APT_DESKTOP))
 
 # The UI is built before anything compiles src-tauri: the desktop binary and
-# `hookscope serve` embed ui/dist.
-ui:
-	cd ui && npm ci --no-audit --no-fund --loglevel=error && npm run build
+# `hookscope serve` embed ui/dist. Both steps run only when their inputs
+# changed, so an unchanged tree leaves ui/dist (and so both crates) untouched:
+# `npm ci` when the lockfile is newer than the installed tree, the build when
+# a source is newer than ui/dist/index.html.
+UI_SOURCES := $(shell find ui/src ui/public ui/index.html ui/vite.config.ts ui/svelte.config.js ui/tsconfig.json \
+	-type f -not -path '*/node_modules/*' 2>/dev/null)
+ui: ui/dist/index.html
+
+ui/node_modules/.installed: ui/package-lock.json
+	cd ui && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+ui/dist/index.html: ui/node_modules/.installed $(UI_SOURCES)
+	cd ui && npm run build
 
 ## Rewrite the files generated from the Rust types (ui/src/lib/generated/, docs/openapi.json).
 ## `make test` fails while they are stale.

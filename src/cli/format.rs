@@ -38,20 +38,29 @@ fn escape(text: &str, keep: impl Fn(char, Option<char>) -> bool) -> String {
     out
 }
 
+/// The media type without parameters, at most 16 characters
+/// (`application/json; charset=utf-8` → `application/json`).
+fn short_type(content_type: Option<&str>) -> String {
+    let t = content_type.and_then(|t| t.split(';').next()).map(str::trim).filter(|t| !t.is_empty()).unwrap_or("-");
+    if t.chars().count() <= 16 { t.to_owned() } else { format!("{}…", t.chars().take(15).collect::<String>()) }
+}
+
 pub fn summary_line(d: &DeliverySummary) -> String {
     let target = match &d.query {
         Some(q) => format!("{}?{q}", d.path),
         None => d.path.clone(),
     };
+    // Fixed widths first and the path (any length) last, so the columns
+    // line up down the list.
     let line = format!(
-        "{}  {}  {:<7} {}  {}  {:>9}  {}{}",
+        "{}  {}  {:<7} {:>3}  {:>9}  {:<16}  {}{}",
         d.id,
         utc_time(d.received_at_us),
         d.method,
-        target,
         d.status,
         human_size(d.body_size),
-        d.content_type.as_deref().unwrap_or("-"),
+        short_type(d.content_type.as_deref()),
+        target,
         if d.truncated { "  (truncated)" } else { "" },
     );
     escape_line(&line)

@@ -327,6 +327,20 @@ fn body_changes_are_recognised() {
 }
 
 #[test]
+fn a_signed_trailing_newline_and_a_reserialised_body_are_both_named() {
+    // The sender signed its pretty JSON with a trailing newline; the receiver
+    // got it compacted, without the newline.
+    let s = setup(Provider::Github);
+    let value: serde_json::Value = serde_json::from_slice(BODY).expect("json");
+    let signed = [serde_json::to_vec_pretty(&value).expect("pretty").as_slice(), b"\n"].concat();
+    let (headers, _) = s.signed(&signed, NOW);
+    let received = serde_json::to_vec(&value).expect("compact");
+    let v = s.check(&headers, &received, &s.verify_secret, NOW);
+    assert!(v.has_hint(HintCode::BodyJsonReserialized), "named, not just 'content changed': {v:#?}");
+    assert_eq!(v.summary, "Body changed after signing.");
+}
+
+#[test]
 fn form_body_decoded_on_the_way_is_recognised() {
     let s = setup(Provider::Slack);
     let sent = b"text=hello+world%21&user=U1";

@@ -45,11 +45,16 @@ pub(crate) fn body_variants(body: &[u8]) -> Vec<BodyVariant> {
         push(escape_slashes(body), HintCode::BodySlashEscapes, msg);
         // Re-serialisers usually also rewrite `\u` escapes, so each layout is
         // tried as is, escaped and unescaped.
+        // Each also with the trailing newline many senders sign (and a
+        // re-serialiser drops): the newline alone is the hint above, the
+        // layout and the newline together are this one.
         for layout in [Layout::Compact, Layout::Spaced, Layout::Pretty(2), Layout::Pretty(4)] {
             let laid = render(&tokens, layout);
-            push(escape_unicode(&laid), HintCode::BodyJsonReserialized, msg_json);
-            push(unescape_unicode(&laid), HintCode::BodyJsonReserialized, msg_json);
-            push(laid, HintCode::BodyJsonReserialized, msg_json);
+            for ending in [&b""[..], b"\n"] {
+                push([&escape_unicode(&laid)[..], ending].concat(), HintCode::BodyJsonReserialized, msg_json);
+                push([&unescape_unicode(&laid)[..], ending].concat(), HintCode::BodyJsonReserialized, msg_json);
+                push([&laid[..], ending].concat(), HintCode::BodyJsonReserialized, msg_json);
+            }
         }
     } else if looks_like_form(body) {
         let msg = "The form body was URL-decoded or re-encoded after it was signed.";

@@ -159,7 +159,16 @@ pub struct Page<T = DeliverySummary> {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub unsearched: Option<u64>,
+    /// First pages only: how many deliveries match the filters in all;
+    /// exact without filters or with only a path prefix, else counted up to
+    /// [`TOTAL_CAP`] (which then means that many or more).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub total: Option<u64>,
 }
+
+/// Where counting matches under filters stops.
+pub const TOTAL_CAP: u64 = 100_000;
 
 const SUMMARY_COLUMNS: &str = "d.seq, d.received_at_us, d.method, d.path, d.query, d.status, d.body_size, \
      d.content_type, d.flags, a.provider, a.verdict, a.event_id";
@@ -221,74 +230,106 @@ pub(super) fn forward_badge(r: &Row, at: usize) -> rusqlite::Result<Option<Forwa
 /// Newest first, by keyset (never OFFSET), so every page costs the same.
 pub fn list_deliveries(conn: &Connection, filter: &ListFilter) -> Result<Page> {
     let limit = filter.limit.clamp(1, MAX_PAGE);
-    let mut conditions: Vec<String> = Vec::new();
-    let mut values: Vec<Value> = Vec::new();
-    let bind = |v: Value, values: &mut Vec<Value>| {
-        values.push(v);
-        format!("?{}", values.len())
-    };
-    let fts = match filter.text.as_deref().and_then(search::to_fts_query) {
-        Some(q) => {
-            let p = bind(Value::Text(q), &mut values);
-            conditions.push(format!("f.delivery_fts MATCH {p}"));
-            true
-        }
-        None => false,
-    };
-    // With a text query the full-text index drives the scan (its rowids are
-    // the deliveries' seq), newest first, stopping at the page's end.
-    let key = if fts { "f.rowid" } else { "d.seq" };
-    if let Some(before) = filter.before {
-        let p = bind(Value::Integer(before.0), &mut values);
-        conditions.push(format!("{key} < {p}"));
-    }
-    if let Some(method) = &filter.method {
-        let p = bind(Value::Text(method.to_ascii_uppercase()), &mut values);
-        conditions.push(format!("d.method = {p}"));
-    }
-    if let Some(prefix) = filter.path_prefix.as_deref().filter(|p| !p.is_empty()) {
-        let lo = bind(Value::Text(prefix.to_owned()), &mut values);
-        let hi = bind(Value::Text(format!("{prefix}\u{10FFFF}")), &mut values);
-        let (matching, total) = prefix_share(conn, prefix)?;
-        if matching * 100 < total && search_attached(conn)? {
-            // A rare prefix: its deliveries from the search database's path
-            // index, plus the few the indexer has not reached yet.
-            conditions.push(format!(
-                "d.seq IN (SELECT seq FROM search.path_index WHERE path >= {lo} AND path < {hi}
-                           UNION ALL
-                           SELECT seq FROM deliveries
-                           WHERE seq > (SELECT value FROM search.progress WHERE key = 'indexed')
-                             AND path >= {lo} AND path < {hi})"
-            ));
-        } else {
-            // A common one: walking newest-first and skipping the few misses
-            // is fast.
-            conditions.push(format!("d.path >= {lo} AND d.path < {hi}"));
-        }
-    }
-    if let Some(status) = filter.status {
-        let lo = bind(Value::Integer(status.min.into()), &mut values);
-        let hi = bind(Value::Integer(status.max.into()), &mut values);
-        conditions.push(format!("d.status BETWEEN {lo} AND {hi}"));
-    }
-    if fts && !search_attached(conn)? {
-        return Err(Error::InvalidArgument("full-text search is not available without the search index".into()));
-    }
-    let from = if fts { "search.delivery_fts f JOIN deliveries d ON d.seq = f.rowid" } else { "deliveries d" };
-    let where_clause =
-        if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
+    let q = Matching::new(conn, filter, true)?;
     let (columns, join) = summary_sql(conn)?;
-    let sql = format!("SELECT {columns} FROM {from} {join} {where_clause} ORDER BY {key} DESC LIMIT {}", limit + 1);
+    let sql = format!(
+        "SELECT {columns} FROM {} {join} {} ORDER BY {} DESC LIMIT {}",
+        q.from,
+        q.where_clause(),
+        q.key,
+        limit + 1
+    );
     let mut stmt = conn.prepare_cached(&sql)?;
     let mut items: Vec<DeliverySummary> =
-        stmt.query_map(params_from_iter(values), summary_from_row)?.collect::<rusqlite::Result<_>>()?;
+        stmt.query_map(params_from_iter(q.values), summary_from_row)?.collect::<rusqlite::Result<_>>()?;
     let next = if items.len() > limit as usize {
         items.truncate(limit as usize);
         items.last().map(|d| d.id.to_string())
     } else {
         None
     };
-    Ok(Page { items, next, unsearched: None })
+    Ok(Page { items, next, unsearched: None, total: None })
+}
+
+/// How many deliveries match `filter` (its cursor ignored), counted up to
+/// `cap`: the list's "N match" under filters the stats table can't answer.
+pub fn count_matching(conn: &Connection, filter: &ListFilter, cap: u64) -> Result<u64> {
+    let q = Matching::new(conn, filter, false)?;
+    let sql = format!("SELECT count(*) FROM (SELECT 1 FROM {} {} LIMIT {cap})", q.from, q.where_clause());
+    let n: i64 = conn.prepare_cached(&sql)?.query_row(params_from_iter(q.values), |r| r.get(0))?;
+    Ok(n as u64)
+}
+
+/// The FROM and WHERE of a listing, and its bound values.
+struct Matching {
+    from: &'static str,
+    key: &'static str,
+    conditions: Vec<String>,
+    values: Vec<Value>,
+}
+
+impl Matching {
+    fn new(conn: &Connection, filter: &ListFilter, with_cursor: bool) -> Result<Self> {
+        let mut conditions: Vec<String> = Vec::new();
+        let mut values: Vec<Value> = Vec::new();
+        let bind = |v: Value, values: &mut Vec<Value>| {
+            values.push(v);
+            format!("?{}", values.len())
+        };
+        let fts = match filter.text.as_deref().and_then(search::to_fts_query) {
+            Some(q) => {
+                let p = bind(Value::Text(q), &mut values);
+                conditions.push(format!("f.delivery_fts MATCH {p}"));
+                true
+            }
+            None => false,
+        };
+        // With a text query the full-text index drives the scan (its rowids are
+        // the deliveries' seq), newest first, stopping at the page's end.
+        let key = if fts { "f.rowid" } else { "d.seq" };
+        if let Some(before) = filter.before.filter(|_| with_cursor) {
+            let p = bind(Value::Integer(before.0), &mut values);
+            conditions.push(format!("{key} < {p}"));
+        }
+        if let Some(method) = &filter.method {
+            let p = bind(Value::Text(method.to_ascii_uppercase()), &mut values);
+            conditions.push(format!("d.method = {p}"));
+        }
+        if let Some(prefix) = filter.path_prefix.as_deref().filter(|p| !p.is_empty()) {
+            let lo = bind(Value::Text(prefix.to_owned()), &mut values);
+            let hi = bind(Value::Text(format!("{prefix}\u{10FFFF}")), &mut values);
+            let (matching, total) = prefix_share(conn, prefix)?;
+            if matching * 100 < total && search_attached(conn)? {
+                // A rare prefix: its deliveries from the search database's path
+                // index, plus the few the indexer has not reached yet.
+                conditions.push(format!(
+                    "d.seq IN (SELECT seq FROM search.path_index WHERE path >= {lo} AND path < {hi}
+                               UNION ALL
+                               SELECT seq FROM deliveries
+                               WHERE seq > (SELECT value FROM search.progress WHERE key = 'indexed')
+                                 AND path >= {lo} AND path < {hi})"
+                ));
+            } else {
+                // A common one: walking newest-first and skipping the few misses
+                // is fast.
+                conditions.push(format!("d.path >= {lo} AND d.path < {hi}"));
+            }
+        }
+        if let Some(status) = filter.status {
+            let lo = bind(Value::Integer(status.min.into()), &mut values);
+            let hi = bind(Value::Integer(status.max.into()), &mut values);
+            conditions.push(format!("d.status BETWEEN {lo} AND {hi}"));
+        }
+        if fts && !search_attached(conn)? {
+            return Err(Error::InvalidArgument("full-text search is not available without the search index".into()));
+        }
+        let from = if fts { "search.delivery_fts f JOIN deliveries d ON d.seq = f.rowid" } else { "deliveries d" };
+        Ok(Matching { from, key, conditions, values })
+    }
+
+    fn where_clause(&self) -> String {
+        if self.conditions.is_empty() { String::new() } else { format!("WHERE {}", self.conditions.join(" AND ")) }
+    }
 }
 
 fn search_attached(conn: &Connection) -> rusqlite::Result<bool> {

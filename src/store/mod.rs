@@ -372,10 +372,21 @@ impl Store {
     pub async fn list(&self, filter: ListFilter) -> Result<Page> {
         let full_text = filter.text.as_deref().and_then(search::to_fts_query).is_some();
         let lagging = if full_text { self.index_catch_up(SEARCH_CATCH_UP).await } else { None };
+        let stats = self.inner.stats.clone();
         self.inner
             .readers
             .run(move |c| {
                 let mut page = deliveries::list_deliveries(c, &filter)?;
+                if filter.before.is_none() {
+                    // The stats answer a prefix (or nothing) exactly and at once;
+                    // other filters are counted, up to a cap.
+                    let only_prefix = filter.method.is_none() && filter.status.is_none() && !full_text;
+                    page.total = Some(if only_prefix {
+                        stats.query(c, filter.path_prefix.as_deref().filter(|p| !p.is_empty()))?.count
+                    } else {
+                        deliveries::count_matching(c, &filter, deliveries::TOTAL_CAP)?
+                    });
+                }
                 if full_text {
                     let unsearched = match lagging {
                         Some(indexed) => deliveries::count_newer(c, indexed, deliveries::UNSEARCHED_CAP)?,

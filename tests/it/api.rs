@@ -168,6 +168,19 @@ async fn listing_is_newest_first_by_keyset_with_filters_and_full_text_search() {
     let prefix_stats = h.api_get("/api/stats?path=/stripe").await;
     assert_eq!(prefix_stats["count"], 20, "count per path prefix");
 
+    // A first page says how many match in all; later pages don't recount.
+    let total = |q: &'static str| {
+        let h = &h;
+        async move { h.api_get(q).await["total"].clone() }
+    };
+    assert_eq!(total("/api/deliveries?limit=2").await, 25, "every delivery, not the page");
+    assert_eq!(total("/api/deliveries?limit=2&path=/github").await, 5);
+    assert_eq!(total("/api/deliveries?limit=2&method=put").await, 12);
+    assert_eq!(total("/api/deliveries?limit=2&method=put&path=/stripe").await, 10);
+    assert_eq!(total("/api/deliveries?limit=2&q=zebrafish").await, 1);
+    let later = h.api_get(&format!("/api/deliveries?limit=2&before={}", ids[24])).await;
+    assert!(later.get("total").is_none(), "only first pages count: {later}");
+
     let bad = h.http.get(h.api_url("/api/deliveries?status=9xx")).bearer_auth(h.token()).send().await.unwrap();
     assert_eq!(bad.status().as_u16(), 400, "a bad filter is a 400");
     let body: serde_json::Value = bad.json().await.unwrap();

@@ -49,6 +49,9 @@ async fn list_and_show_read_the_live_database() {
     );
     let human = String::from_utf8(hookscope(&["list", "--db", db]).stdout).unwrap();
     assert!(human.contains("/cli/binary") && human.contains("256 B"), "list prints a readable table: {human}");
+    // The columns line up: the path (any length) comes last, after fixed widths.
+    let starts: Vec<usize> = human.lines().map(|l| l.find(" /cli/").expect("a path on every line")).collect();
+    assert!(starts.windows(2).all(|w| w[0] == w[1]), "paths start in one column: {human}");
 }
 
 #[test]

@@ -8,6 +8,10 @@ import { withInspection } from './signature';
 import { withForward } from './forward';
 
 export const PAGE_SIZE = 500;
+/** The core stops counting matches under filters here (`TOTAL_CAP`). */
+export const TOTAL_CAP = 100_000;
+/** The list's scroll height stays under what browsers lay out (about 2^24 px at 26 px a row). */
+const MAX_SIZED_ROWS = 600_000;
 
 export class Deliveries {
   /** Loaded rows, newest first. Raw state: 100,000 rows must not become proxies. */
@@ -26,6 +30,12 @@ export class Deliveries {
   stats = $state<Stats | null>(null);
   /** How many of the newest deliveries the last search could not reach yet. */
   unsearched = $state(0);
+  /**
+   * How many deliveries match the filters in all (from the first page, kept
+   * up as rows arrive and go); counted up to TOTAL_CAP under filters the
+   * core can't answer from its stats. Null until known.
+   */
+  total = $state<number | null>(null);
   /** Bumped when endpoint settings change anywhere (this window, another, the API): views that show them reload. */
   endpointsVersion = $state(0);
   /** Bumped when an attempt (a replay) is recorded anywhere. */
@@ -64,6 +74,12 @@ export class Deliveries {
 
   get hasMore(): boolean {
     return this.next !== null;
+  }
+
+  /** Rows the list is sized for: every match, not just the pages loaded so far. */
+  get rowCount(): number {
+    if (!this.hasMore || this.total === null) return this.items.length;
+    return Math.max(this.items.length, Math.min(this.total, MAX_SIZED_ROWS));
   }
 
   async start(): Promise<() => void> {
@@ -108,6 +124,7 @@ export class Deliveries {
       this.heldForReload = null;
       this.items = held.concat(page.items);
       this.next = page.next;
+      this.total = page.total == null ? null : page.total + held.length;
       this.unsearched = page.unsearched ?? 0;
       if (this.unsearched > 0) this.searchAgainSoon(generation);
       this.pending = [];
@@ -208,8 +225,10 @@ export class Deliveries {
         return;
       }
       if (fresh.length) this.items = fresh.concat(this.items);
+      if (this.total !== null) this.total += fresh.length;
       return;
     }
+    if (this.total !== null) this.total += fresh.length + missed;
     if (missed > 0) this.gap = true;
     if (fresh.length || missed > 0) {
       this.pending = fresh.concat(this.pending).slice(0, 5000);
@@ -279,7 +298,9 @@ export class Deliveries {
     const index = this.items.findIndex((s) => s.id === id);
     await this.backend.remove(id);
     // The `changed` event reloads too; this makes the row go at once.
+    const before = this.items.length;
     this.items = this.items.filter((s) => s.id !== id);
+    if (this.total !== null && this.items.length < before) this.total = Math.max(0, this.total - 1);
     if (this.selectedId === id) {
       const next = this.items[Math.min(index, this.items.length - 1)];
       this.selectedId = next?.id ?? null;

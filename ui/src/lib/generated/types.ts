@@ -125,7 +125,13 @@ next: string | null,
  * index had not reached, so were not searched; counted up to
  * [`UNSEARCHED_CAP`] (which means that many or more).
  */
-unsearched?: number, };
+unsearched?: number, 
+/**
+ * First pages only: how many deliveries match the filters in all;
+ * exact without filters or with only a path prefix, else counted up to
+ * [`TOTAL_CAP`] (which then means that many or more).
+ */
+total?: number, };
 
 export type Stats = { count: number, 
 /**
