@@ -76,7 +76,9 @@ DISPLAY=:77 HOME=$work/home XDG_CONFIG_HOME=$work/home/.config XDG_DATA_HOME=$wo
 wait_port "$port"
 sleep 10
 measure idle "$app"
-web=$(for p in $(tree "$app"); do [ "$(cat /proc/"$p"/comm 2>/dev/null)" = WebKitWebProcess ] && echo "$p"; done | head -1)
+web=""
+for p in $(tree "$app"); do [ "$(cat /proc/"$p"/comm 2>/dev/null)" = WebKitWebProces ] && { web=$p; break; }; done
+[ -n "$web" ] || { echo "no WebKitWebProcess under the app" >&2; exit 1; }
 start=$(date +%s.%N)
 send_burst "$port"
 sent=$(date +%s.%N)

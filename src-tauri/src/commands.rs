@@ -252,3 +252,12 @@ pub async fn set_https(app: AppHandle, core: State<'_, Core>, port: Option<u16>)
     core::start(&app, capture).await;
     Ok(core.status())
 }
+
+/// The window's title: the UI puts the delivery count in it.
+#[tauri::command]
+pub fn set_title(app: AppHandle, title: String) -> Reply<()> {
+    if let Some(window) = app.get_webview_window("main") {
+        window.set_title(&title).map_err(|e| hookscope::Error::InvalidArgument(e.to_string()))?;
+    }
+    Ok(())
+}

@@ -128,6 +128,9 @@ pub async fn start(app: &AppHandle, addr: SocketAddr) {
         old.shutdown().await;
     }
     let mut config = ServeConfig::new(default_db_path());
+    // A window's capture rate needs far less than `serve`'s 64 MiB writer
+    // cache (it is most of the app's growth under a burst).
+    config.store.writer_cache_kib = 16 * 1024;
     config.capture.addr = addr;
     // The window uses IPC; the HTTP API only needs a free loopback port.
     config.api_addr = SocketAddr::from(([127, 0, 0, 1], 0));

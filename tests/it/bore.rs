@@ -39,6 +39,14 @@ struct Serve {
     capture: String,
 }
 
+/// A test that fails midway must not leave its `serve` (and so its bore) running.
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 impl Serve {
     fn start(db: &Path, home: &Path, path_env: &str, extra: &[&str]) -> Serve {
         let mut child = Command::new(env!("CARGO_BIN_EXE_hookscope"))
@@ -201,18 +209,20 @@ async fn serve_starts_a_bore_tunnel_supervises_it_and_leaves_no_process_behind()
     assert_eq!((status, err["code"].as_str()), (400, Some("invalid_argument")), "{err}");
 
     // 4. `serve` stops (SIGTERM): so does bore.
-    let Serve { mut child, .. } = s;
-    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
-    assert!(child.wait().unwrap().success());
+    let mut s = s;
+    Command::new("kill").args(["-TERM", &s.child.id().to_string()]).status().unwrap();
+    assert!(s.child.wait().unwrap().success());
+    drop(s);
     assert!(gone_soon(third_pid), "bore outlived serve");
 
     // 5. `serve` is killed (SIGKILL): the kernel ends bore too.
     let s = Serve::start(&db, dir.path(), &path_env, &["--tunnel", "bore", "--bore-to", "127.0.0.1"]);
     s.field("Public");
     let pid = s.tunnel_when("up", |t| t["state"] == "up").await["pid"].as_u64().unwrap() as u32;
-    let Serve { mut child, .. } = s;
-    child.kill().unwrap();
-    child.wait().unwrap();
+    let mut s = s;
+    s.child.kill().unwrap();
+    s.child.wait().unwrap();
+    drop(s);
     assert!(gone_soon(pid), "bore outlived a killed serve");
 
     // 6. A tool that is not installed: one clear line, and nothing starts.

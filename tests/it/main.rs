@@ -9,6 +9,7 @@ mod crash;
 mod export;
 mod forward;
 mod hostile;
+mod readme;
 mod replay;
 mod router;
 mod signature;

@@ -94,6 +94,8 @@ export interface Backend {
   /** Starts (and supervises) ngrok, cloudflared or bore for the capture port. */
   startTunnel(request: TunnelStart): Promise<TunnelStatus>;
   stopTunnel(): Promise<TunnelStatus>;
+  /** The window's title (a browser tab takes `document.title` by itself). */
+  setTitle(title: string): Promise<void>;
   /** Desktop only: also capture over HTTPS on `port` (null: stop); restarts the core. */
   setHttps(port: number | null): Promise<CoreStatus>;
   /** The sample events "Send a sample" offers. */
@@ -309,6 +311,8 @@ class BrowserBackend implements Backend {
   stopTunnel(): Promise<TunnelStatus> {
     return this.json('/api/tunnel/stop', { method: 'POST' });
   }
+
+  async setTitle(): Promise<void> {}
 
   async setHttps(): Promise<CoreStatus> {
     throw new BackendError('unsupported', 'Start `hookscope serve` with --https ADDR to capture over HTTPS.');
@@ -534,6 +538,10 @@ class DesktopBackend implements Backend {
 
   setHttps(port: number | null): Promise<CoreStatus> {
     return this.call('set_https', { port });
+  }
+
+  setTitle(title: string): Promise<void> {
+    return this.call('set_title', { title });
   }
 
   samples(): Promise<SampleEvent[]> {

@@ -10,6 +10,12 @@ import { withForward } from './forward';
 export const PAGE_SIZE = 500;
 /** The core stops counting matches under filters here (`TOTAL_CAP`). */
 export const TOTAL_CAP = 100_000;
+/**
+ * A list that sits at the top keeps at most this many rows: live rows push
+ * the oldest out (they load again, by cursor, when scrolled to), so a window
+ * left open through a flood holds a page or two, not every delivery.
+ */
+export const KEEP_AT_TOP = 1000;
 /** The list's scroll height stays under what browsers lay out (about 2^24 px at 26 px a row). */
 const MAX_SIZED_ROWS = 600_000;
 
@@ -48,6 +54,8 @@ export class Deliveries {
   atTop = true;
   /** Set by the list: called with the number of rows added above the view. */
   onPrepend: (added: number) => void = () => {};
+  /** Set by the app: every batch of new rows (`analyzed` false) and of inspected ones (true). */
+  onArrived: (items: DeliverySummary[], analyzed: boolean) => void = () => {};
 
   private next: string | null = null;
   private generation = 0;
@@ -196,11 +204,13 @@ export class Deliveries {
       return;
     }
     if (batch.type === 'analyzed') {
+      this.onArrived(batch.items, true);
       this.items = withInspection(this.items, batch.items);
       this.pending = withInspection(this.pending, batch.items);
       if (this.heldForReload) this.heldForReload = withInspection(this.heldForReload, batch.items);
       return;
     }
+    this.onArrived(batch.items, false);
     // The count moves with the rows at once; the byte total follows from the core.
     if (this.stats) this.stats = { ...this.stats, count: this.stats.count + batch.count };
     this.scheduleStats();
@@ -224,7 +234,7 @@ export class Deliveries {
         void this.reload();
         return;
       }
-      if (fresh.length) this.items = fresh.concat(this.items);
+      if (fresh.length) this.items = this.trimmed(fresh.concat(this.items));
       if (this.total !== null) this.total += fresh.length;
       return;
     }
@@ -234,6 +244,16 @@ export class Deliveries {
       this.pending = fresh.concat(this.pending).slice(0, 5000);
       this.pendingCount += fresh.length + missed;
     }
+  }
+
+  /** `rows` without the tail past KEEP_AT_TOP (and past the selection), the cursor moved to match. */
+  private trimmed(rows: DeliverySummary[]): DeliverySummary[] {
+    if (rows.length <= KEEP_AT_TOP + PAGE_SIZE) return rows;
+    const selected = this.selectedId ? rows.findIndex((s) => s.id === this.selectedId) : -1;
+    const keep = Math.max(KEEP_AT_TOP, selected + 1);
+    if (keep >= rows.length) return rows;
+    this.next = rows[keep - 1].id;
+    return rows.slice(0, keep);
   }
 
   /** After a flood the index lags: search again each second until it has

@@ -119,3 +119,34 @@ describe('a reload racing live events', () => {
     }
   });
 });
+
+describe('a window left at the top through a flood', () => {
+  it('keeps a page or two and counts the rest', async () => {
+    const { deliveries, replies, emit } = await started();
+    emit({ type: 'changed' });
+    replies[0]({ items: [summary(2), summary(1)], next: null, total: 2 });
+    await settle();
+    for (let batch = 0; batch < 30; batch++) {
+      const items = Array.from({ length: 100 }, (_, i) => summary(3 + batch * 100 + (99 - i)));
+      emit({ type: 'deliveries', count: 100, items });
+    }
+    expect(deliveries.items.length).toBeLessThanOrEqual(1500);
+    expect(deliveries.items[0].id).toBe(summary(3002).id);
+    expect(deliveries.total).toBe(3002);
+    // The dropped tail loads again, by cursor, from the last row kept.
+    expect(deliveries.hasMore).toBe(true);
+    expect(deliveries.rowCount).toBe(3002);
+  });
+
+  it('never drops the selected row', async () => {
+    const { deliveries, replies, emit } = await started();
+    emit({ type: 'changed' });
+    replies[0]({ items: [summary(1)], next: null, total: 1 });
+    await settle();
+    deliveries.select(summary(1).id);
+    for (let batch = 0; batch < 30; batch++) {
+      emit({ type: 'deliveries', count: 100, items: Array.from({ length: 100 }, (_, i) => summary(2 + batch * 100 + (99 - i))) });
+    }
+    expect(deliveries.items.some((s) => s.id === summary(1).id)).toBe(true);
+  });
+});
