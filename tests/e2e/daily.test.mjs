@@ -34,7 +34,7 @@ describe('daily life', () => {
     const { page } = await openSignedIn(browser, server);
     const count = page.getByTestId('match-count');
     await count.filter({ hasText: `${TOTAL} deliveries` }).waitFor();
-    assert.match(await page.title(), new RegExp(`^Hookscope — ${TOTAL} deliveries$`));
+    await page.waitForFunction((t) => document.title === `Hookscope — ${t} deliveries`, TOTAL);
     // One page of 500 is loaded, but the scroll height is every delivery's.
     const rowHeight = await page.locator('[data-testid="list"] .row').first().evaluate((r) => r.getBoundingClientRect().height);
     const spacer = await page.locator('[data-testid="list"] .spacer').evaluate((s) => s.getBoundingClientRect().height);
@@ -104,7 +104,7 @@ describe('daily life', () => {
     assert.equal(await dialog.getByLabel('Public URL').inputValue(), 'https://hooks.example.test');
     if (process.env.HOOKSCOPE_SCREENSHOTS) {
       await page.waitForTimeout(200);
-      await dialog.screenshot({ path: join(repo, 'docs/screenshots/endpoints.png') });
+      await dialog.screenshot({ path: join(repo, 'docs/screenshots/endpoints-webhook-url.png') });
     }
     await page.close();
   });

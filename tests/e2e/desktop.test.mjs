@@ -362,3 +362,49 @@ it('shows the followed tunnel and its change, and captures over HTTPS when asked
     assert.ok(asked > 0, 'the window asked the ngrok stand-in');
   }
 });
+
+it('counts deliveries in the list and the window title, switches theme, and saves the public URL', async () => {
+  const { session, close } = await openApp();
+  try {
+    const capture = await session.until('the capture URL', () => session.textOf('[data-testid="capture-url"]'));
+    for (let n = 0; n < 3; n++) await send(capture, { path: `/daily/${n}`, body: `{"n":${n}}` });
+    await session.until('the count', async () => (await session.textOf('[data-testid="match-count"]')) === '3 deliveries');
+    // The native window's title, as the window manager sees it.
+    await session.until('the title', () => {
+      const tree = execFileSync('xwininfo', ['-root', '-tree']).toString();
+      return tree.includes('"Hookscope — 3 deliveries"');
+    });
+
+    const theme = () => session.execute('return document.documentElement.dataset.theme');
+    const [toggle] = await session.find('[data-testid="theme-toggle"]');
+    const first = await theme();
+    await session.click(toggle); // system → light
+    assert.equal(await theme(), 'light');
+    await session.click(toggle); // light → dark
+    assert.equal(await theme(), 'dark');
+    assert.equal(first, 'light', 'the system (light under Xvfb) at first');
+
+    const [openEndpoints] = await session.find('[data-testid="open-endpoints"]');
+    await session.click(openEndpoints);
+    await session.until('the dialog', () => session.textOf('[data-testid="endpoints"][data-loaded="true"]'));
+    const fill = async (label, text) => {
+      const [input] = await session.find(`[data-testid="endpoints"] [aria-label="${label}"]`);
+      await session.cmd('POST', `/element/${input}/clear`, {});
+      await session.cmd('POST', `/element/${input}/value`, { text });
+    };
+    await fill('Path prefix', '/daily');
+    await fill('Public URL', 'https://desk.example.test');
+    const [save] = await session.find('[data-testid="endpoints"] form button[type="submit"]');
+    await session.click(save);
+    const url = await session.until('the webhook URL', () => session.textOf('[data-testid="endpoints"] tr[data-prefix="/daily"] [data-testid="webhook-url"]'));
+    assert.match(url, /https:\/\/desk\.example\.test\/daily/);
+    if (process.env.HOOKSCOPE_SCREENSHOTS) {
+      const [x] = await session.find('[data-testid="endpoints"] button[aria-label="Close"]');
+      await session.click(x);
+      await new Promise((r) => setTimeout(r, 400));
+      await shoot(session, 'desktop-dark.png');
+    }
+  } finally {
+    await close();
+  }
+});
