@@ -22,7 +22,7 @@ define apt_install
 endef
 
 .PHONY: run serve install package test-package test deps deps-core deps-desktop ui check generated test-ui test-rust bore test-interop test-e2e fuzz \
-	bench bench-capture bench-query bench-replay bench-forward bench-export bench-https
+	bench bench-capture bench-query bench-replay bench-forward bench-export bench-https bench-memory
 
 ## Run the desktop app (the UI embedded in it); builds the `hookscope` CLI beside it.
 run: deps-core deps-desktop ui
@@ -141,6 +141,10 @@ bench-replay: deps-core
 ## Capture with forwarding on against the bare server, the forwarding lag, and mitmdump as a peer.
 bench-forward: deps-core
 	bash bench/forward.sh
+
+## The desktop app's memory (RSS, PSS per process) idle and after 10,000 deliveries, under Xvfb.
+bench-memory: deps-core deps-desktop
+	bash bench/memory.sh
 
 ## HTTPS capture against plain capture on the same instance (ratio, target >= 0.6x).
 bench-https: deps-core
