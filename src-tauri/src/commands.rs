@@ -261,3 +261,9 @@ pub fn set_title(app: AppHandle, title: String) -> Reply<()> {
     }
     Ok(())
 }
+
+/// The HTTPS listener's certificate (PEM), for the window to save.
+#[tauri::command]
+pub async fn tls_certificate(core: State<'_, Core>) -> Reply<String> {
+    Ok(api(&core)?.tls_certificate().await?)
+}

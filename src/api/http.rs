@@ -103,6 +103,7 @@ fn documented() -> OpenApiRouter<AppState> {
         .routes(routes!(tunnel))
         .routes(routes!(start_tunnel))
         .routes(routes!(stop_tunnel))
+        .routes(routes!(tls_certificate))
         .routes(routes!(queue))
         .routes(routes!(pause_target))
         .routes(routes!(resume_target))
@@ -592,6 +593,22 @@ async fn start_tunnel(
     Json(request): Json<super::TunnelStart>,
 ) -> Result<Json<crate::tunnel::TunnelStatus>, ApiError> {
     Ok(Json(s.api.start_tunnel(request).await?))
+}
+
+/// The HTTPS listener's certificate (PEM), to trust in a sender
+/// (`curl --cacert`, a system store); 404 without `--https`.
+#[utoipa::path(get, path = "/api/tls/certificate", tag = "tunnels",
+    responses((status = 200, content_type = "application/x-pem-file", body = String), (status = 404, body = ErrorBody)))]
+async fn tls_certificate(State(s): State<AppState>) -> Result<Response, ApiError> {
+    let pem = s.api.tls_certificate().await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("application/x-pem-file")),
+            (header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"hookscope-localhost.pem\"")),
+        ],
+        pem,
+    )
+        .into_response())
 }
 
 /// Stops the tunnel Hookscope started (its tool exits); the ngrok agent is followed again.

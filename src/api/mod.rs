@@ -177,6 +177,17 @@ impl Api {
         tunnels.start(request.spec()?).await
     }
 
+    /// The HTTPS listener's certificate, as PEM text.
+    pub async fn tls_certificate(&self) -> Result<String> {
+        let path = self
+            .info
+            .tls_certificate
+            .clone()
+            .ok_or_else(|| Error::not_found("HTTPS listener", "(start with --https)"))?;
+        // A small file: read where we are rather than pull in tokio's fs.
+        std::fs::read_to_string(&path).map_err(|e| Error::io(format!("reading {path}"), e))
+    }
+
     /// Stops the tunnel Hookscope started, if any.
     pub async fn stop_tunnel(&self) -> crate::tunnel::TunnelStatus {
         match &self.tunnels {

@@ -87,6 +87,17 @@ async fn https_capture_with_a_certificate_made_on_first_use() {
     assert_eq!(first["tls_certificate"], cert.display().to_string());
     let fingerprint = first["tls_fingerprint"].as_str().unwrap().to_owned();
     assert_eq!(fingerprint.len(), 32 * 3 - 1, "SHA-256 as AB:CD:…: {fingerprint}");
+    // The window offers the certificate file: the API serves it.
+    let record: Value =
+        serde_json::from_str(&std::fs::read_to_string(hookscope::app::instance_path(&db)).unwrap()).unwrap();
+    let token = std::fs::read_to_string(dir.path().join("token")).unwrap();
+    let served = run_curl(&[
+        "-sS",
+        "-H",
+        &format!("Authorization: Bearer {}", token.trim()),
+        &format!("{}/api/tls/certificate", record["api_url"].as_str().unwrap()),
+    ]);
+    assert_eq!(String::from_utf8_lossy(&served.stdout), std::fs::read_to_string(&cert).unwrap());
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;

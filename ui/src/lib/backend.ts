@@ -94,6 +94,8 @@ export interface Backend {
   /** Starts (and supervises) ngrok, cloudflared or bore for the capture port. */
   startTunnel(request: TunnelStart): Promise<TunnelStatus>;
   stopTunnel(): Promise<TunnelStatus>;
+  /** The HTTPS listener's certificate (PEM). */
+  tlsCertificate(): Promise<string>;
   /** The window's title (a browser tab takes `document.title` by itself). */
   setTitle(title: string): Promise<void>;
   /** Desktop only: also capture over HTTPS on `port` (null: stop); restarts the core. */
@@ -313,6 +315,10 @@ class BrowserBackend implements Backend {
   }
 
   async setTitle(): Promise<void> {}
+
+  async tlsCertificate(): Promise<string> {
+    return (await this.request('/api/tls/certificate')).text();
+  }
 
   async setHttps(): Promise<CoreStatus> {
     throw new BackendError('unsupported', 'Start `hookscope serve` with --https ADDR to capture over HTTPS.');
@@ -542,6 +548,10 @@ class DesktopBackend implements Backend {
 
   setTitle(title: string): Promise<void> {
     return this.call('set_title', { title });
+  }
+
+  tlsCertificate(): Promise<string> {
+    return this.call('tls_certificate');
   }
 
   samples(): Promise<SampleEvent[]> {
