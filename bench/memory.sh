@@ -84,11 +84,13 @@ send_burst "$port"
 sent=$(date +%s.%N)
 echo "  burst: $N deliveries in $(awk -v a="$start" -v b="$sent" 'BEGIN{printf "%.1f", b-a}') s"
 # CPU of the web process per second after the burst; idle = under 2% for a second.
-idle_at=""; total=0; before=$(cpu_ticks "$web"); hz=$(getconf CLK_TCK)
+idle_at=""; total=0; before=$(cpu_ticks "$web"); hz=$(getconf CLK_TCK); per_second=""
 for s in $(seq 30); do
   sleep 1
   now=$(cpu_ticks "$web"); used=$((now - before)); before=$now; total=$((total + used))
+  [ "$s" -le 8 ] && per_second="$per_second $((used * 100 / hz))%"
   if [ -z "$idle_at" ] && [ $((used * 100 / hz)) -lt 2 ]; then idle_at=$s; fi
 done
+echo "  web process CPU, second by second after the burst:$per_second"
 echo "  web process: idle again ${idle_at:-never} s after the burst; $(awk -v t="$total" -v hz="$hz" 'BEGIN{printf "%.2f", t/hz}') s CPU in the 30 s after it"
 measure "after $N" "$app"
