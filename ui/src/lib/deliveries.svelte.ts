@@ -211,8 +211,12 @@ export class Deliveries {
       return;
     }
     this.onArrived(batch.items, false);
-    // The count moves with the rows at once; the byte total follows from the core.
-    if (this.stats) this.stats = { ...this.stats, count: this.stats.count + batch.count };
+    // The count (and the bodies' bytes, of the rows the batch carries) move
+    // with the rows at once; the exact totals follow from the core.
+    if (this.stats) {
+      const bytes = batch.items.reduce((n, s) => n + s.body_size, 0);
+      this.stats = { ...this.stats, count: this.stats.count + batch.count, bytes: this.stats.bytes + bytes };
+    }
     this.scheduleStats();
     batch = { ...batch, items: this.withSeenForward(batch.items) };
     if (this.heldForReload) {
