@@ -245,10 +245,10 @@ pub async fn stop_tunnel(core: State<'_, Core>) -> Reply<hookscope::tunnel::Tunn
 pub async fn set_https(app: AppHandle, core: State<'_, Core>, port: Option<u16>) -> Reply<CoreStatus> {
     core.remember(|s| s.https_port = port);
     // On the capture address it has now (a port 0 start keeps the port it got).
-    let capture = api(&core)
-        .ok()
-        .and_then(|a| a.info().capture_url.strip_prefix("http://").and_then(|a| a.parse().ok()))
-        .unwrap_or_else(|| core::first_capture_addr(core.settings().capture_port));
+    let capture = match core.capture_addr().await {
+        Some(addr) => addr,
+        None => core::first_capture_addr(core.settings().capture_port),
+    };
     core::start(&app, capture).await;
     Ok(core.status())
 }
@@ -264,6 +264,6 @@ pub fn set_title(app: AppHandle, title: String) -> Reply<()> {
 
 /// The HTTPS listener's certificate (PEM), for the window to save.
 #[tauri::command]
-pub async fn tls_certificate(core: State<'_, Core>) -> Reply<String> {
-    Ok(api(&core)?.tls_certificate().await?)
+pub fn tls_certificate(core: State<'_, Core>) -> Reply<String> {
+    Ok(api(&core)?.tls_certificate()?)
 }

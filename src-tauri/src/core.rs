@@ -68,6 +68,11 @@ impl Core {
         self.status.read().map(|s| s.clone()).unwrap_or(Status::Starting)
     }
 
+    /// Where the running core captures.
+    pub async fn capture_addr(&self) -> Option<SocketAddr> {
+        self.running.lock().await.as_ref().map(|(running, _)| running.capture.local_addr())
+    }
+
     /// The operations, once the core runs.
     pub fn api(&self) -> Option<Api> {
         self.api.read().ok().and_then(|a| a.clone())

@@ -35,7 +35,6 @@ fn lighten(window: &tauri::WebviewWindow) {
         if let Some(settings) = WebViewExt::settings(&view) {
             settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
             settings.set_enable_page_cache(false);
-            settings.set_enable_webgl(false);
         }
     });
 }

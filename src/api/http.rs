@@ -600,7 +600,7 @@ async fn start_tunnel(
 #[utoipa::path(get, path = "/api/tls/certificate", tag = "tunnels",
     responses((status = 200, content_type = "application/x-pem-file", body = String), (status = 404, body = ErrorBody)))]
 async fn tls_certificate(State(s): State<AppState>) -> Result<Response, ApiError> {
-    let pem = s.api.tls_certificate().await?;
+    let pem = s.api.tls_certificate()?;
     Ok((
         [
             (header::CONTENT_TYPE, HeaderValue::from_static("application/x-pem-file")),

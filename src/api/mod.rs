@@ -125,8 +125,8 @@ pub struct TunnelStart {
 impl TunnelStart {
     pub fn spec(&self) -> Result<crate::tunnel::TunnelSpec> {
         let mut spec = crate::tunnel::TunnelSpec::new(self.kind.parse()?);
-        spec.bore_to = self.bore_to.clone().filter(|t| !t.trim().is_empty());
-        spec.bore_secret = self.bore_secret.clone().filter(|t| !t.is_empty());
+        spec.bore_to = self.bore_to.clone();
+        spec.bore_secret = self.bore_secret.clone();
         Ok(spec)
     }
 }
@@ -178,13 +178,12 @@ impl Api {
     }
 
     /// The HTTPS listener's certificate, as PEM text.
-    pub async fn tls_certificate(&self) -> Result<String> {
+    pub fn tls_certificate(&self) -> Result<String> {
         let path = self
             .info
             .tls_certificate
             .clone()
             .ok_or_else(|| Error::not_found("HTTPS listener", "(start with --https)"))?;
-        // A small file: read where we are rather than pull in tokio's fs.
         std::fs::read_to_string(&path).map_err(|e| Error::io(format!("reading {path}"), e))
     }
 

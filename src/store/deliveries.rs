@@ -167,8 +167,10 @@ pub struct Page<T = DeliverySummary> {
     pub total: Option<u64>,
 }
 
-/// Where counting matches under filters stops.
-pub const TOTAL_CAP: u64 = 100_000;
+/// Where counting matches under filters stops: a first page counts at most
+/// this many rows (about 3 ms at 1M stored; 100,000 took 30 ms, on every
+/// first page of a status filter or a common word).
+pub const TOTAL_CAP: u64 = 10_000;
 
 const SUMMARY_COLUMNS: &str = "d.seq, d.received_at_us, d.method, d.path, d.query, d.status, d.body_size, \
      d.content_type, d.flags, a.provider, a.verdict, a.event_id";

@@ -378,10 +378,13 @@ impl Store {
             .run(move |c| {
                 let mut page = deliveries::list_deliveries(c, &filter)?;
                 if filter.before.is_none() {
-                    // The stats answer a prefix (or nothing) exactly and at once;
-                    // other filters are counted, up to a cap.
+                    // A page with no next one is every match; the stats answer a
+                    // prefix (or nothing) exactly and at once; other filters are
+                    // counted, up to a cap.
                     let only_prefix = filter.method.is_none() && filter.status.is_none() && !full_text;
-                    page.total = Some(if only_prefix {
+                    page.total = Some(if page.next.is_none() {
+                        page.items.len() as u64
+                    } else if only_prefix {
                         stats.query(c, filter.path_prefix.as_deref().filter(|p| !p.is_empty()))?.count
                     } else {
                         deliveries::count_matching(c, &filter, deliveries::TOTAL_CAP)?

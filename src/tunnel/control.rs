@@ -53,15 +53,10 @@ impl Tunnels {
         let status = self.status.clone();
         let capture = self.capture;
         status.send_modify(|s| {
-            let previous = s.public_url.take().or(s.previous_url.take());
-            *s = TunnelStatus {
-                state: "starting".into(),
-                kind: Some(spec.kind.as_str().into()),
-                managed: true,
-                previous_url: previous,
-                changed_at_us: s.changed_at_us,
-                ..TunnelStatus::none()
-            };
+            fresh(s);
+            s.state = "starting".into();
+            s.kind = Some(spec.kind.as_str().into());
+            s.managed = true;
         });
         // Its own thread: the tool is set to die with the thread that spawned it.
         std::thread::Builder::new()
@@ -90,13 +85,17 @@ impl Tunnels {
         if let Some(Supervised { stop, done }) = supervised {
             let _ = stop.send(true);
             let _ = done.await;
-            self.status.send_modify(|s| {
-                let previous = s.public_url.take().or(s.previous_url.take());
-                *s = TunnelStatus { previous_url: previous, changed_at_us: s.changed_at_us, ..TunnelStatus::none() };
-            });
+            self.status.send_modify(fresh);
         }
         self.status()
     }
+}
+
+/// No tunnel, keeping the last public URL as the previous one: a tunnel
+/// started next with another URL counts as a change the provider must hear of.
+fn fresh(s: &mut TunnelStatus) {
+    let previous = s.public_url.take().or(s.previous_url.take());
+    *s = TunnelStatus { previous_url: previous, changed_at_us: s.changed_at_us, ..TunnelStatus::none() };
 }
 
 impl Drop for Tunnels {

@@ -32,14 +32,12 @@ pub fn die_with_parent(cmd: &mut Command) {
 #[cfg(not(target_os = "linux"))]
 pub fn die_with_parent(_cmd: &mut Command) {}
 
-/// SIGTERM to the child's process group, then SIGKILL after `grace`.
+/// SIGTERM to the child's process group, up to `grace` for the tool to exit,
+/// then SIGKILL to whatever of the group is left.
 pub async fn terminate(child: &mut Child, grace: Duration) {
     if let Some(pid) = child.id() {
         signal_group(pid, Signal::Term);
-        if tokio::time::timeout(grace, child.wait()).await.is_ok() {
-            signal_group(pid, Signal::Kill);
-            return;
-        }
+        let _ = tokio::time::timeout(grace, child.wait()).await;
         signal_group(pid, Signal::Kill);
     }
     let _ = child.kill().await;

@@ -99,7 +99,7 @@ impl TunnelSpec {
                 if let Some(p) = remote_port {
                     cmd.args(["--port", p]);
                 }
-                match &self.bore_secret {
+                match self.bore_secret.as_deref().filter(|s| !s.is_empty()) {
                     Some(secret) => cmd.env("BORE_SECRET", secret),
                     None => cmd.env_remove("BORE_SECRET"),
                 };
@@ -149,9 +149,8 @@ pub fn ngrok_web_addr(line: &str) -> Option<String> {
 }
 
 fn logfmt_value(line: &str, key: &str) -> Option<String> {
-    let at = line.split(' ').position(|w| w.starts_with(&format!("{key}=")))?;
-    let word = line.split(' ').nth(at)?;
-    Some(word[key.len() + 1..].trim_matches('"').to_owned()).filter(|v| !v.is_empty())
+    let value = line.split(' ').find_map(|w| w.strip_prefix(key)?.strip_prefix('='))?;
+    Some(value.trim_matches('"').to_owned()).filter(|v| !v.is_empty())
 }
 
 /// The program on `PATH`, as a shell would find it.

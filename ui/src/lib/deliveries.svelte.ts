@@ -9,7 +9,7 @@ import { withForward } from './forward';
 
 export const PAGE_SIZE = 500;
 /** The core stops counting matches under filters here (`TOTAL_CAP`). */
-export const TOTAL_CAP = 100_000;
+export const TOTAL_CAP = 10_000;
 /**
  * A list that sits at the top keeps at most this many rows: live rows push
  * the oldest out (they load again, by cursor, when scrolled to), so a window
